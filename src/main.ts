@@ -1,0 +1,91 @@
+// Start-up and shutdown: configuration, the database, the server, the demo account on a new
+// installation, and the signals.
+
+import { ConfigError, loadConfig } from './config.ts';
+import { DatabaseOpenError } from './db/database.ts';
+import { createLogger } from './logger.ts';
+import { createDessertServer } from './server.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`dessert: ${message}\n`);
+  process.exit(1);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+
+const logger = createLogger(config.logLevel);
+let server: ReturnType<typeof createDessertServer>;
+try {
+  server = createDessertServer({ config, logger });
+} catch (error) {
+  if (error instanceof DatabaseOpenError) fail(error.message);
+  fail(`cannot prepare the database ${config.databaseUrl}: ${error instanceof Error ? error.message : error}`);
+}
+
+const baseUrl = await server
+  .listen()
+  .catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
+logger.info({ url: `${baseUrl}/graphql` }, 'Dessert API listening');
+
+if (config.nodeEnv !== 'production' && server.services.accounts.isEmpty()) {
+  // A new installation: a demo account so the README's curl line works at once. Its key is
+  // shown here, once, on the terminal (not in the log stream) and never again.
+  const demo = server.services.accounts.createAccount({
+    name: 'Demo account',
+    brandName: 'Demo Desserts',
+    brandDomain: 'demo-desserts.example',
+    balanceCents: 125_000,
+    currency: 'USD',
+  });
+  process.stderr.write(
+    [
+      '',
+      'Created a demo account on this empty database. Its API key, shown this once:',
+      '',
+      `  ${demo.firstKey.secret}`,
+      '',
+      'Try it:',
+      `  curl ${baseUrl}/v1/balance -H "Authorization: Bearer ${demo.firstKey.secret}"`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+process.stderr.write(`GraphQL (and GraphiQL in a browser): ${baseUrl}/graphql  REST: ${baseUrl}/v1/balance\n`);
+
+// npm forwards a signal the process group already got, so a repeat within a second is the same
+// request to stop; a later one means "now".
+const REPEATED_SIGNAL_WINDOW_MS = 1000;
+let firstSignalAt: number | undefined;
+function shutdown(signal: NodeJS.Signals): void {
+  if (firstSignalAt !== undefined) {
+    if (Date.now() - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) return;
+    logger.warn({ signal }, 'second signal: exiting at once');
+    process.exit(1);
+  }
+  firstSignalAt = Date.now();
+  logger.info({ signal }, 'shutting down');
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took longer than 9 s: exiting');
+    process.exit(1);
+  }, 9_000);
+  deadline.unref();
+  server.close().then(
+    () => {
+      logger.info('stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

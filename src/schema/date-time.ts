@@ -1,0 +1,24 @@
+// DateTime: an ISO-8601 instant, always written in UTC ("2026-12-04T16:04:34.000Z").
+
+import { GraphQLError, Kind } from 'graphql';
+import { builder } from './builder.ts';
+
+// Date and time with an explicit offset or Z; a bare date or a local time is ambiguous.
+const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value === 'string' && ISO_8601_INSTANT.test(value)) {
+    const date = new Date(value);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  throw new GraphQLError('DateTime must be an ISO-8601 date and time with a time zone, e.g. 2027-01-31T12:00:00Z.', {
+    extensions: { code: 'invalid_input' },
+  });
+}
+
+builder.scalarType('DateTime', {
+  description: 'An instant in time: ISO-8601, UTC.',
+  serialize: (value) => value.toISOString(),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});

@@ -1,0 +1,69 @@
+// Catalogue errors in GraphQL's shape: `extensions.code` in the body, and `extensions.http`
+// (status and headers), which Yoga turns into the response's status and headers and then
+// strips from the body.
+
+import { GraphQLError } from 'graphql';
+import { type DessertError, type ErrorCode, errorCatalogue, toDessertError } from '../errors.ts';
+
+export function toGraphQLError(error: DessertError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, http: { status: error.status, headers: error.headers } },
+  });
+}
+
+// Yoga's own request and document errors, renamed into the catalogue's snake_case codes.
+const YOGA_CODES: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: 'graphql_parse_failed',
+  GRAPHQL_VALIDATION_FAILED: 'graphql_validation_failed',
+  BAD_USER_INPUT: 'invalid_input',
+  BAD_REQUEST: 'bad_request',
+  PERSISTED_QUERY_NOT_FOUND: 'bad_request',
+};
+
+/**
+ * Yoga's maskError: what a client may see of any error. A GraphQLError raised on purpose keeps
+ * its message (its code renamed into the catalogue); everything else becomes internal_error, or
+ * service_unavailable when the database is out of reach, with no stack, SQL or cause in the body.
+ */
+export function maskError(error: unknown): Error {
+  if (error instanceof GraphQLError && isIntended(error)) {
+    const code = error.extensions.code;
+    const renamed = typeof code === 'string' ? YOGA_CODES[code] : undefined;
+    const http = error.extensions.http as { status?: number; spec?: boolean } | undefined;
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: {
+        ...error.extensions,
+        code: renamed ?? code ?? 'invalid_input',
+        // A request or document error is a 400 (kept at 200 under application/json, as the
+        // GraphQL-over-HTTP spec asks, through Yoga's `spec` flag).
+        http: { status: errorCatalogue.bad_request.status, ...http },
+      },
+    });
+  }
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const dessertError = toDessertError(original);
+  const masked = new GraphQLError(dessertError.message, {
+    extensions: {
+      code: dessertError.code,
+      http: { status: dessertError.status, headers: dessertError.headers },
+    },
+  });
+  if (error instanceof GraphQLError) {
+    return new GraphQLError(masked.message, { nodes: error.nodes, path: error.path, extensions: masked.extensions });
+  }
+  return masked;
+}
+
+/** A GraphQLError made on purpose (not a wrapper around a thrown Error). */
+export function isIntended(error: GraphQLError): boolean {
+  let current: unknown = error;
+  while (current instanceof GraphQLError) {
+    if (current.originalError == null) return true;
+    current = current.originalError;
+  }
+  return false;
+}
