@@ -13,7 +13,7 @@ import type { GraphQLContext } from './context.ts';
 import { type DessertError, DessertError as ErrorClass, toDessertError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { handleRestRequest, REST_PREFIX, restErrorResponse } from './rest/routes.ts';
-import { isIntended, maskError } from './schema/graphql-errors.ts';
+import { isIntended, maskError, useCatalogueValidationCode } from './schema/graphql-errors.ts';
 import { schema } from './schema/index.ts';
 import type { Services } from './services.ts';
 
@@ -143,6 +143,6 @@ export function createDessertYoga({ services, logger }: DessertYogaOptions): Des
       if (caller === undefined) throw new ErrorClass('missing_authorization');
       return { ...caller, services };
     },
-    plugins: [authenticateFirst],
+    plugins: [authenticateFirst, useCatalogueValidationCode],
   });
 }

@@ -3,6 +3,7 @@
 // strips from the body.
 
 import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import { type DessertError, type ErrorCode, errorCatalogue, toDessertError } from '../errors.ts';
 
 export function toGraphQLError(error: DessertError): GraphQLError {
@@ -67,3 +68,21 @@ export function isIntended(error: GraphQLError): boolean {
   }
   return false;
 }
+
+/**
+ * Validation errors are returned, not thrown, so they never reach maskError: give them the
+ * catalogue's code here (Yoga adds its 400 status and keeps the code it finds).
+ */
+export const useCatalogueValidationCode: Plugin = {
+  onValidate() {
+    return ({ valid, result }) => {
+      if (valid) return;
+      for (const error of result) {
+        const extensions = error.extensions as Record<string, unknown>;
+        if (extensions.code === undefined || extensions.code === 'GRAPHQL_VALIDATION_FAILED') {
+          extensions.code = 'graphql_validation_failed';
+        }
+      }
+    };
+  },
+};
