@@ -28,37 +28,6 @@ try {
   fail(`cannot prepare the database ${config.databaseUrl}: ${error instanceof Error ? error.message : error}`);
 }
 
-const baseUrl = await server
-  .listen()
-  .catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
-logger.info({ url: `${baseUrl}/graphql` }, 'Dessert API listening');
-
-if (config.nodeEnv !== 'production' && server.services.accounts.isEmpty()) {
-  // A new installation: a demo account so the README's curl line works at once. Its key is
-  // shown here, once, on the terminal (not in the log stream) and never again.
-  const demo = server.services.accounts.createAccount({
-    name: 'Demo account',
-    brandName: 'Demo Desserts',
-    brandDomain: 'demo-desserts.example',
-    balanceCents: 125_000,
-    currency: 'USD',
-  });
-  process.stderr.write(
-    [
-      '',
-      'Created a demo account on this empty database. Its API key, shown this once:',
-      '',
-      `  ${demo.firstKey.secret}`,
-      '',
-      'Try it:',
-      `  curl ${baseUrl}/v1/balance -H "Authorization: Bearer ${demo.firstKey.secret}"`,
-      '',
-      '',
-    ].join('\n'),
-  );
-}
-process.stderr.write(`GraphQL (and GraphiQL in a browser): ${baseUrl}/graphql  REST: ${baseUrl}/v1/balance\n`);
-
 // npm forwards a signal the process group already got, so a repeat within a second is the same
 // request to stop; a later one means "now".
 const REPEATED_SIGNAL_WINDOW_MS = 1000;
@@ -89,3 +58,34 @@ function shutdown(signal: NodeJS.Signals): void {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+
+const baseUrl = await server
+  .listen()
+  .catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
+logger.info({ url: `${baseUrl}/graphql` }, 'Dessert API listening');
+
+if (config.nodeEnv !== 'production' && server.services.accounts.isEmpty()) {
+  // A new installation: a demo account so the README's curl line works at once. Its key is
+  // shown here, once, on the terminal (not in the log stream) and never again.
+  const demo = server.services.accounts.createAccount({
+    name: 'Demo account',
+    brandName: 'Demo Desserts',
+    brandDomain: 'demo-desserts.example',
+    balanceCents: 125_000,
+    currency: 'USD',
+  });
+  process.stderr.write(
+    [
+      '',
+      'Created a demo account on this empty database. Its API key, shown this once:',
+      '',
+      `  ${demo.firstKey.secret}`,
+      '',
+      'Try it:',
+      `  curl ${baseUrl}/v1/balance -H "Authorization: Bearer ${demo.firstKey.secret}"`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+process.stderr.write(`GraphQL (and GraphiQL in a browser): ${baseUrl}/graphql  REST: ${baseUrl}/v1/balance\n`);

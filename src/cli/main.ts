@@ -96,7 +96,9 @@ const commands: Record<string, Command> = {
   },
 
   'balance set': (args, services) => {
-    const [accountId = '', cents = ''] = positional(args, 2, 'ACCOUNT_ID CENTS');
+    // Raw arguments: a negative amount ("-250") is a value here, not an option.
+    if (args.length !== 2) throw new UsageError('expected ACCOUNT_ID CENTS');
+    const [accountId = '', cents = ''] = args;
     return { accountId, balance: services.accounts.setBalance(accountId, wholeNumber(cents, 'CENTS')) };
   },
 
