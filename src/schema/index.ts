@@ -10,6 +10,7 @@ import './date-time.ts';
 import './balance.ts';
 import './brand.ts';
 import './api-key.ts';
+import './audit-event.ts';
 
 function translateDomainErrors(type: GraphQLObjectType | null | undefined): void {
   for (const field of Object.values(type?.getFields() ?? {})) {
