@@ -484,7 +484,8 @@ describe('the audit trail', () => {
     // Another account sees none of it.
     const other = app.createAccount();
     const theirs = await app.graphql(query, { key: other.key });
-    const ids = (theirs.body.data?.auditEvents as typeof page).nodes.map((n) => n.apiKeyId);
+    const theirPage = theirs.body.data?.auditEvents as typeof page;
+    const ids = theirPage.nodes.map((n) => n.apiKeyId);
     expect(ids).toEqual([other.keyId]);
   });
 
