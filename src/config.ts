@@ -19,6 +19,8 @@ export interface Config {
   authFailureLimit: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy: boolean;
+  /** GitHub's secret-scanning public keys (a JSON file); unset: the endpoint does not exist. */
+  secretScanningPublicKeys: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxLiveKeysPerAccount: integer('MAX_LIVE_KEYS_PER_ACCOUNT', DEFAULT_MAX_LIVE_KEYS_PER_ACCOUNT, 1, 10_000),
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 30, 20, 100),
     trustProxy: boolean('TRUST_PROXY'),
+    secretScanningPublicKeys: env.SECRET_SCANNING_PUBLIC_KEYS?.trim() || undefined,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

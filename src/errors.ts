@@ -52,6 +52,18 @@ export const errorCatalogue = {
   bad_request: { status: 400, message: 'The request could not be understood.' },
   graphql_parse_failed: { status: 400, message: 'The GraphQL document could not be parsed.' },
   graphql_validation_failed: { status: 400, message: 'The GraphQL document is not valid for this schema.' },
+  query_too_deep: { status: 400, message: 'The query is nested too deeply.' },
+  too_many_aliases: { status: 400, message: 'The query has too many aliases.' },
+  too_many_tokens: { status: 400, message: 'The query is too long.' },
+  too_many_directives: { status: 400, message: 'The query has too many directives.' },
+  one_mutation_per_request: {
+    status: 400,
+    message: 'A request may run one mutation field: send each change in its own request.',
+  },
+  invalid_signature: {
+    status: 401,
+    message: 'The payload signature is missing or does not verify.',
+  },
   request_too_large: { status: 413, message: 'The request body is too large.' },
   brand_onboarding_in_progress: {
     status: 425,

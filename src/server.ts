@@ -8,6 +8,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { migrateStore, openStore } from './db/database.ts';
 import type { Logger } from './logger.ts';
+import { loadPublicKeys } from './security/secret-scanning.ts';
 import { createServices, type Services } from './services.ts';
 import { createDessertYoga, type DessertYoga } from './yoga.ts';
 
@@ -40,8 +41,20 @@ export function createDessertServer({
     throw error;
   }
   const services = createServices({ store, clock, maxLiveKeysPerAccount: config.maxLiveKeysPerAccount });
-  const yoga = createDessertYoga({ services, logger });
+  const yoga = createDessertYoga({
+    services,
+    logger,
+    authFailureLimit: config.authFailureLimit,
+    trustProxy: config.trustProxy,
+    secretScanningKeys:
+      config.secretScanningPublicKeys === undefined ? undefined : loadPublicKeys(config.secretScanningPublicKeys),
+  });
   const http = createServer(yoga);
+  // Idle keep-alive connections outlive the clients' and load balancers' own idle timeouts
+  // (60 s for the common ones), so it is the client that closes an idle connection: a server
+  // closing first races with a request being sent on it (ECONNRESET on the client).
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
 
   const flushTimer = setInterval(() => {
     try {

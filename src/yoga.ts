@@ -5,16 +5,24 @@
 // factory, so the key is checked in an onRequest hook, which sees the raw request before its body
 // is read. A request without a valid key gets its 401/403 whatever its body, and learns nothing
 // about the schema; the context factory only carries the principal found there.
+//
+// In that hook, in order: a client address that failed too often gets 429; the key is checked
+// (a 401 counts against the address); the body is read under its size cap; then REST answers
+// directly, or GraphQL goes on through Yoga with its document limits.
 
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, shouldRenderGraphiQL, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from './auth/authenticate.ts';
 import type { GraphQLContext } from './context.ts';
-import { type DessertError, DessertError as ErrorClass, toDessertError } from './errors.ts';
+import { DessertError, toDessertError } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { handleRestRequest, REST_PREFIX, restErrorResponse } from './rest/routes.ts';
+import { handleRestRequest, jsonResponse, REST_PREFIX, restErrorResponse } from './rest/routes.ts';
 import { isIntended, maskError, useCatalogueValidationCode } from './schema/graphql-errors.ts';
 import { schema } from './schema/index.ts';
+import { createAuthThrottle } from './security/auth-throttle.ts';
+import { useDocumentLimits, withBoundedBody } from './security/request-limits.ts';
+import { handleSecretScanningReport, type PublicKeys, SECRET_SCANNING_PATH } from './security/secret-scanning.ts';
 import type { Services } from './services.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -27,14 +35,24 @@ export interface ServerContext {
 export interface DessertYogaOptions {
   services: Services;
   logger: Logger;
+  /** Failed authentications a minute from one address before 429. */
+  authFailureLimit: number;
+  /** Take the client address from X-Forwarded-For (the entry our own proxy appended). */
+  trustProxy: boolean;
+  /** GitHub's secret-scanning public keys; without them the endpoint does not exist. */
+  secretScanningKeys?: PublicKeys | undefined;
 }
 
 export type DessertYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
-interface Caller {
-  principal: Principal;
+interface RequestState {
+  id: string;
+  startedAt: number;
   clientAddress: string | null;
+  principal?: Principal;
 }
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * Yoga's logger, on pino. Yoga reports every error it masks or returns at `error` level; an error
@@ -56,10 +74,6 @@ function yogaLogger(logger: Logger): YogaLogger {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-function clientAddressOf(serverContext: ServerContext): string | null {
-  return serverContext.req?.socket?.remoteAddress ?? null;
-}
-
 /** A GraphQL request that fails as a whole: the catalogue's status whatever the Accept header. */
 function graphqlErrorResponse(error: DessertError, request: Request): Response {
   const accept = request.headers.get('accept') ?? '';
@@ -73,53 +87,139 @@ function graphqlErrorResponse(error: DessertError, request: Request): Response {
   });
 }
 
-export function createDessertYoga({ services, logger }: DessertYogaOptions): DessertYoga {
-  const callers = new WeakMap<Request, Caller>();
+export function createDessertYoga({
+  services,
+  logger,
+  authFailureLimit,
+  trustProxy,
+  secretScanningKeys,
+}: DessertYogaOptions): DessertYoga {
+  const requests = new WeakMap<Request, RequestState>();
+  const throttle = createAuthThrottle({ limit: authFailureLimit, clock: services.clock });
 
   function reportUnexpected(error: unknown): void {
     logger.error({ err: error }, 'unexpected error');
   }
 
-  function authenticate(request: Request): Principal {
+  /** Any thrown value as the catalogue error the client sees; the unexpected ones are logged. */
+  function publicError(error: unknown): DessertError {
+    const result = toDessertError(error);
+    if (result !== error) reportUnexpected(error);
+    return result;
+  }
+
+  function clientAddressOf(request: Request, serverContext: ServerContext): string | null {
+    if (trustProxy) {
+      // Our proxy appends the address it saw: the right-most entry is the one it vouches for.
+      const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
+      if (forwarded) return forwarded;
+    }
+    return serverContext.req?.socket?.remoteAddress ?? null;
+  }
+
+  /** 429 for a throttled address, else the principal; a 401 counts against the address. */
+  function admit(request: Request, state: RequestState): Principal {
+    const address = state.clientAddress ?? 'unknown';
+    const retryAfter = throttle.retryAfterSeconds(address);
+    if (retryAfter > 0) throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
     try {
       return services.auth.authenticate(request.headers.get('authorization'));
     } catch (error) {
-      const publicError = toDessertError(error);
-      if (publicError !== error) reportUnexpected(error);
-      throw publicError;
+      const result = publicError(error);
+      if (result.status === 401) throw countFailure(address, result);
+      throw result;
+    }
+  }
+
+  function countFailure(address: string, error: DessertError): DessertError {
+    throttle.recordFailure(address);
+    return error;
+  }
+
+  async function secretScanningReport(request: Request, state: RequestState): Promise<Response> {
+    const address = state.clientAddress ?? 'unknown';
+    const retryAfter = throttle.retryAfterSeconds(address);
+    if (retryAfter > 0) throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
+    if (request.method !== 'POST') throw new DessertError('method_not_allowed', { headers: { Allow: 'POST' } });
+    const bounded = await withBoundedBody(request);
+    const body = new Uint8Array(await bounded.arrayBuffer());
+    try {
+      const labels = handleSecretScanningReport(
+        { keys: secretScanningKeys as PublicKeys, keyService: services.keys },
+        body,
+        request.headers,
+        state.clientAddress,
+      );
+      return jsonResponse(labels);
+    } catch (error) {
+      const result = publicError(error);
+      throw result.code === 'invalid_signature' ? countFailure(address, result) : result;
     }
   }
 
   const authenticateFirst: Plugin<GraphQLContext, ServerContext> = {
-    onRequest({ request, url, serverContext, endResponse }) {
+    async onRequest({ request, url, serverContext, endResponse, setRequest }) {
+      const incomingId = request.headers.get('x-request-id');
+      const state: RequestState = {
+        id: incomingId !== null && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
+        startedAt: performance.now(),
+        clientAddress: clientAddressOf(request, serverContext),
+      };
+      requests.set(request, state);
       const path = url.pathname;
+
       if (path === GRAPHQL_PATH) {
         if (shouldRenderGraphiQL(request)) return; // the GraphiQL page itself needs no key
-        if (request.method !== 'GET' && request.method !== 'POST') {
-          endResponse(
-            graphqlErrorResponse(new ErrorClass('method_not_allowed', { headers: { Allow: 'GET, POST' } }), request),
-          );
-          return;
-        }
         try {
-          callers.set(request, { principal: authenticate(request), clientAddress: clientAddressOf(serverContext) });
+          if (request.method !== 'GET' && request.method !== 'POST') {
+            throw new DessertError('method_not_allowed', { headers: { Allow: 'GET, POST' } });
+          }
+          state.principal = admit(request, state);
+          const bounded = await withBoundedBody(request);
+          if (bounded !== request) {
+            requests.set(bounded, state);
+            setRequest(bounded);
+          }
         } catch (error) {
-          endResponse(graphqlErrorResponse(error as DessertError, request));
+          endResponse(graphqlErrorResponse(publicError(error), request));
         }
         return;
       }
+
       if (path.startsWith(REST_PREFIX)) {
-        let principal: Principal;
         try {
-          principal = authenticate(request);
+          if (path === SECRET_SCANNING_PATH && secretScanningKeys !== undefined) {
+            endResponse(await secretScanningReport(request, state));
+            return;
+          }
+          const principal = admit(request, state);
+          endResponse(handleRestRequest(request, path, principal, services, reportUnexpected));
         } catch (error) {
-          endResponse(restErrorResponse(error as DessertError));
-          return;
+          endResponse(restErrorResponse(publicError(error)));
         }
-        endResponse(handleRestRequest(request, path, principal, services, reportUnexpected));
         return;
       }
-      endResponse(restErrorResponse(new ErrorClass('not_found')));
+
+      endResponse(restErrorResponse(new DessertError('not_found')));
+    },
+
+    onResponse({ request, response }) {
+      const state = requests.get(request);
+      if (state === undefined) return;
+      response.headers.set('X-Request-Id', state.id);
+      logger.info(
+        {
+          requestId: state.id,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status: response.status,
+          durationMs: Math.round((performance.now() - state.startedAt) * 100) / 100,
+          clientAddress: state.clientAddress,
+          accountId: state.principal?.accountId,
+          keyId: state.principal?.keyId,
+        },
+        'request',
+      );
     },
   };
 
@@ -138,11 +238,11 @@ export function createDessertYoga({ services, logger }: DessertYogaOptions): Des
         '# Put your key in the Headers tab below, then run:\n{\n  balance {\n    amountCents\n    currency\n  }\n  brands {\n    name\n    onboardingStatus\n  }\n}\n',
     },
     context: ({ request }): GraphQLContext => {
-      const caller = callers.get(request);
+      const state = requests.get(request);
       // Unreachable: onRequest ends every unauthenticated request before it is parsed.
-      if (caller === undefined) throw new ErrorClass('missing_authorization');
-      return { ...caller, services };
+      if (state?.principal === undefined) throw new DessertError('missing_authorization');
+      return { principal: state.principal, clientAddress: state.clientAddress, services };
     },
-    plugins: [authenticateFirst, useCatalogueValidationCode],
+    plugins: [authenticateFirst, ...useDocumentLimits(), useCatalogueValidationCode],
   });
 }

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../src/keys/api-key.ts';
-import { startTestServer, type TestAccount, type TestServer } from './support/server.ts';
+import { freshClient, startTestServer, type TestAccount, type TestServer } from './support/server.ts';
 
 let app: TestServer;
 let ready: TestAccount;
@@ -142,7 +142,7 @@ const cases: Case[] = [
 ];
 
 function headersWith(authorization: string | undefined): Record<string, string> {
-  return authorization === undefined ? {} : { authorization };
+  return authorization === undefined ? freshClient() : { ...freshClient(), authorization };
 }
 
 describe('documented authentication errors on GraphQL', () => {
@@ -214,7 +214,7 @@ describe('authentication comes before the request is read', () => {
   it('a malformed query without a key gets 401, not a parse error', async () => {
     const response = await fetch(`${app.baseUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...freshClient() },
       body: JSON.stringify({ query: '{ balance {' }),
     });
     expect(response.status).toBe(401);
@@ -224,7 +224,7 @@ describe('authentication comes before the request is read', () => {
   it('a body that is not JSON, with an unknown key, gets 401', async () => {
     const response = await fetch(`${app.baseUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${generateApiKey()}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${generateApiKey()}`, ...freshClient() },
       body: '{not json',
     });
     expect(response.status).toBe(401);

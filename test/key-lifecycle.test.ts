@@ -446,7 +446,11 @@ describe('the audit trail', () => {
     const account = app.createAccount();
     const created = await create(account.key, { name: 'audited' });
     const rotated = await rotate(account.key, { id: created.data?.apiKey.id, gracePeriodSeconds: 10 });
-    await app.graphql(REVOKE, { key: rotated.data?.secret, variables: { input: { id: created.data?.apiKey.id } } });
+    await app.graphql(REVOKE, {
+      key: rotated.data?.secret,
+      variables: { input: { id: created.data?.apiKey.id } },
+      headers: { 'x-forwarded-for': '203.0.113.77' },
+    });
     runCli(['keys', 'revoke-leaked'], { DATABASE_URL: app.databaseUrl }, `${rotated.data?.secret}\n`);
 
     const query = `query Audit($first: Int, $after: String) { auditEvents(first: $first, after: $after) {
@@ -465,7 +469,7 @@ describe('the audit trail', () => {
       ['API_KEY_CREATED', created.data?.apiKey.id, 'API_KEY', account.keyId],
       ['API_KEY_CREATED', account.keyId, 'OPERATOR', null],
     ]);
-    expect(page.nodes[1]?.clientAddress).toBe('127.0.0.1');
+    expect(page.nodes[1]?.clientAddress).toBe('203.0.113.77');
     expect(page.nodes[0]?.clientAddress).toBeNull();
     expect(page.pageInfo.hasNextPage).toBe(false);
 

@@ -322,14 +322,14 @@ export function createKeyService({
     revokeLeakedKeys(
       plaintexts: Iterable<string>,
       actor: Actor,
-    ): { revoked: number; unknown: number; revokedKeyIds: string[] } {
+    ): { revoked: number; unknown: number; knownHashes: Set<string> } {
       const hashes = new Set<string>();
       let unknown = 0;
       for (const candidate of plaintexts) {
         if (isWellFormedApiKey(candidate)) hashes.add(hashApiKey(candidate));
         else unknown += 1;
       }
-      const revokedKeyIds: string[] = [];
+      const knownHashes = new Set<string>();
       db.transaction(
         (tx) => {
           const now = clock.now();
@@ -339,7 +339,7 @@ export function createKeyService({
             const rows = tx.select().from(apiKeys).where(inArray(apiKeys.keyHash, chunk)).all();
             unknown += chunk.length - rows.length;
             for (const row of rows) {
-              revokedKeyIds.push(row.id);
+              knownHashes.add(row.keyHash);
               if (row.revokedAt !== null) continue;
               tx.update(apiKeys)
                 .set({ revokedAt: new Date(now) })
@@ -352,7 +352,7 @@ export function createKeyService({
         { behavior: 'immediate' },
       );
       changed();
-      return { revoked: revokedKeyIds.length, unknown, revokedKeyIds };
+      return { revoked: knownHashes.size, unknown, knownHashes };
     },
 
     listApiKeys(accountId: string): ApiKeyView[] {

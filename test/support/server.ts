@@ -31,7 +31,13 @@ export interface TestServer {
   /** POST /graphql with a Bearer key (or a raw Authorization value, or none). */
   graphql(
     query: string,
-    options?: { key?: string | null; authorization?: string; variables?: Record<string, unknown>; accept?: string },
+    options?: {
+      key?: string | null;
+      authorization?: string;
+      variables?: Record<string, unknown>;
+      accept?: string;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; headers: Headers; body: GraphQLBody }>;
   /** GET a REST path with a Bearer key. */
   rest(
@@ -45,6 +51,20 @@ export interface TestServer {
 export interface GraphQLBody {
   data?: Record<string, unknown> | null;
   errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+let clientCounter = 0;
+
+/**
+ * A distinct client address for each request (TEST-NET-3, RFC 5737; only ever a header value),
+ * so tests that send many bad keys on purpose are not throttled by the failure limit. The test
+ * server trusts X-Forwarded-For unless a test turns TRUST_PROXY off.
+ */
+export function freshClient(): Record<string, string> {
+  clientCounter += 1;
+  return {
+    'x-forwarded-for': `203.0.113.${clientCounter % 250}, 198.51.${Math.floor(clientCounter / 250) % 250}.${clientCounter % 250}`,
+  };
 }
 
 export function tempDir(prefix = 'dessert-test-'): string {
@@ -62,6 +82,7 @@ export async function startTestServer(
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
+    TRUST_PROXY: 'true',
     ...options.env,
   });
   const logs: string[] = [];
@@ -104,13 +125,15 @@ export async function startTestServer(
         key: created.firstKey.secret,
       };
     },
-    async graphql(query, { key, authorization, variables, accept } = {}) {
+    async graphql(query, { key, authorization, variables, accept, headers } = {}) {
       const response = await fetch(`${baseUrl}/graphql`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: accept ?? 'application/graphql-response+json, application/json',
+          ...freshClient(),
           ...authorizationFor(key, authorization),
+          ...headers,
         },
         body: JSON.stringify({ query, variables }),
       });
@@ -119,7 +142,11 @@ export async function startTestServer(
     async rest(path, key, init = {}) {
       const response = await fetch(`${baseUrl}${path}`, {
         ...init,
-        headers: { ...authorizationFor(key), ...(init.headers as Record<string, string> | undefined) },
+        headers: {
+          ...freshClient(),
+          ...authorizationFor(key),
+          ...(init.headers as Record<string, string> | undefined),
+        },
       });
       const text = await response.text();
       return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
