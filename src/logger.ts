@@ -4,13 +4,7 @@
 
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
-
-const KEY_ANYWHERE = /dsrt_live_[0-9a-zA-Z]+/g;
-export const REDACTED_KEY = 'dsrt_live_[REDACTED]';
-
-export function scrubKeys(text: string): string {
-  return text.includes('dsrt_live_') ? text.replace(KEY_ANYWHERE, REDACTED_KEY) : text;
-}
+import { redactKeys } from './keys/api-key.ts';
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
@@ -29,7 +23,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     },
     hooks: {
       // The last line of defence: whatever was passed, the serialised line carries no key.
-      streamWrite: scrubKeys,
+      streamWrite: redactKeys,
     },
   };
   return destination ? pino(options, destination) : pino(options);

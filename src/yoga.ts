@@ -16,6 +16,7 @@ import { createYoga, type Plugin, shouldRenderGraphiQL, type YogaLogger, type Yo
 import type { Principal } from './auth/authenticate.ts';
 import type { GraphQLContext } from './context.ts';
 import { DessertError, toDessertError } from './errors.ts';
+import { API_KEY_PREFIX } from './keys/api-key.ts';
 import type { Logger } from './logger.ts';
 import { handleRestRequest, jsonResponse, REST_PREFIX, restErrorResponse } from './rest/routes.ts';
 import { isIntended, maskError, useCatalogueValidationCode } from './schema/graphql-errors.ts';
@@ -161,7 +162,11 @@ export function createDessertYoga({
     async onRequest({ request, url, serverContext, endResponse, setRequest }) {
       const incomingId = request.headers.get('x-request-id');
       const state: RequestState = {
-        id: incomingId !== null && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
+        // A client's own id is kept (for tracing across systems) unless it looks like a key.
+        id:
+          incomingId !== null && REQUEST_ID.test(incomingId) && !incomingId.includes(API_KEY_PREFIX)
+            ? incomingId
+            : randomUUID(),
         startedAt: performance.now(),
         clientAddress: clientAddressOf(request, serverContext),
       };
@@ -192,8 +197,8 @@ export function createDessertYoga({
             endResponse(await secretScanningReport(request, state));
             return;
           }
-          const principal = admit(request, state);
-          endResponse(handleRestRequest(request, path, principal, services, reportUnexpected));
+          state.principal = admit(request, state);
+          endResponse(handleRestRequest(request, path, state.principal, services, reportUnexpected));
         } catch (error) {
           endResponse(restErrorResponse(publicError(error)));
         }

@@ -39,3 +39,11 @@ export function last4(key: string): string {
 export function previewFromLast4(lastFour: string): string {
   return `…${lastFour}`;
 }
+
+const KEY_LIKE = /dsrt_live_[0-9a-zA-Z]*/g;
+export const REDACTED_KEY = 'dsrt_live_[REDACTED]';
+
+/** Masks anything that looks like a key, so no message, error or log line can carry one. */
+export function redactKeys(text: string): string {
+  return text.includes(API_KEY_PREFIX) ? text.replace(KEY_LIKE, REDACTED_KEY) : text;
+}

@@ -5,6 +5,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type DessertError, type ErrorCode, errorCatalogue, toDessertError } from '../errors.ts';
+import { redactKeys } from '../keys/api-key.ts';
 
 export function toGraphQLError(error: DessertError): GraphQLError {
   return new GraphQLError(error.message, {
@@ -31,7 +32,8 @@ export function maskError(error: unknown): Error {
     const code = error.extensions.code;
     const renamed = typeof code === 'string' ? YOGA_CODES[code] : undefined;
     const http = error.extensions.http as { status?: number; spec?: boolean } | undefined;
-    return new GraphQLError(error.message, {
+    // Messages can quote the client's input ("got invalid value …"): never a key.
+    return new GraphQLError(redactKeys(error.message), {
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
@@ -43,6 +45,13 @@ export function maskError(error: unknown): Error {
         // GraphQL-over-HTTP spec asks, through Yoga's `spec` flag).
         http: { status: errorCatalogue.bad_request.status, ...http },
       },
+    });
+  }
+  if (error instanceof SyntaxError) {
+    // Yoga parses GET `variables`/`extensions` with a bare JSON.parse: invalid JSON there is the
+    // client's mistake, not ours (a resolver's errors always arrive wrapped in a GraphQLError).
+    return new GraphQLError("The request's variables or extensions are not valid JSON.", {
+      extensions: { code: 'bad_request', http: { status: errorCatalogue.bad_request.status } },
     });
   }
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -78,6 +87,7 @@ export const useCatalogueValidationCode: Plugin = {
     return ({ valid, result }) => {
       if (valid) return;
       for (const error of result) {
+        (error as { message: string }).message = redactKeys(error.message);
         const extensions = error.extensions as Record<string, unknown>;
         if (extensions.code === undefined || extensions.code === 'GRAPHQL_VALIDATION_FAILED') {
           extensions.code = 'graphql_validation_failed';
