@@ -21,6 +21,10 @@ export interface Config {
   trustProxy: boolean;
   /** GitHub's secret-scanning public keys (a JSON file); unset: the endpoint does not exist. */
   secretScanningPublicKeys: string | undefined;
+  /** The port of the Prometheus endpoint (GET /metrics), never the API's; null: no metrics. */
+  metricsPort: number | null;
+  /** Where the metrics endpoint listens (defaults to HOST). */
+  metricsHost: string;
 }
 
 export class ConfigError extends Error {
@@ -79,7 +83,13 @@ export function loadConfig(env: Env = process.env): Config {
     authFailureLimit: integer('AUTH_FAILURE_LIMIT', 30, 20, 100),
     trustProxy: boolean('TRUST_PROXY'),
     secretScanningPublicKeys: env.SECRET_SCANNING_PUBLIC_KEYS?.trim() || undefined,
+    metricsPort: env.METRICS_PORT?.trim() ? integer('METRICS_PORT', 0, 0, 65535) : null,
+    metricsHost: env.METRICS_HOST?.trim() || host,
   };
+  // Metrics on the API's own port would let every API client read them.
+  if (config.metricsPort !== null && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    problems.push(`METRICS_PORT must differ from PORT (both are ${config.port}): metrics are not for API clients`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -63,6 +63,8 @@ const baseUrl = await server
   .listen()
   .catch((error: Error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 logger.info({ url: `${baseUrl}/graphql` }, 'Dessert API listening');
+const metricsUrl = server.metricsUrl();
+if (metricsUrl !== null) logger.info({ url: `${metricsUrl}/metrics` }, 'Prometheus metrics listening');
 
 if (config.nodeEnv !== 'production' && server.services.accounts.isEmpty()) {
   // A new installation: a demo account so the README's curl line works at once. Its key is

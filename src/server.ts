@@ -8,6 +8,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { migrateStore, openStore } from './db/database.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics, createMetricsServer, type Metrics } from './metrics.ts';
 import { loadPublicKeys } from './security/secret-scanning.ts';
 import { createServices, type Services } from './services.ts';
 import { createDessertYoga, type DessertYoga } from './yoga.ts';
@@ -18,8 +19,12 @@ export interface DessertServer {
   services: Services;
   yoga: DessertYoga;
   http: Server;
+  /** Present when METRICS_PORT is set. */
+  metrics: Metrics | null;
   /** Listens on config.host:config.port; resolves with the base URL, e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
+  /** The metrics endpoint's base URL once listening (e.g. http://127.0.0.1:9464), or null. */
+  metricsUrl(): string | null;
   /** Stops accepting, finishes requests in flight, saves lastUsedAt, closes the database. */
   close(): Promise<void>;
 }
@@ -41,6 +46,7 @@ export function createDessertServer({
     throw error;
   }
   const services = createServices({ store, clock, maxLiveKeysPerAccount: config.maxLiveKeysPerAccount });
+  const metrics = config.metricsPort === null ? null : createMetrics();
   const yoga = createDessertYoga({
     services,
     logger,
@@ -48,13 +54,21 @@ export function createDessertServer({
     trustProxy: config.trustProxy,
     secretScanningKeys:
       config.secretScanningPublicKeys === undefined ? undefined : loadPublicKeys(config.secretScanningPublicKeys),
+    metrics: metrics ?? undefined,
   });
-  const http = createServer(yoga);
+  const http = metrics
+    ? createServer((request, response) => {
+        metrics.timeRequest(request, response);
+        yoga(request, response);
+      })
+    : createServer(yoga);
   // Idle keep-alive connections outlive the clients' and load balancers' own idle timeouts
   // (60 s for the common ones), so it is the client that closes an idle connection: a server
   // closing first races with a request being sent on it (ECONNRESET on the client).
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
+  const metricsHttp = metrics ? createMetricsServer(metrics) : null;
+  let metricsBaseUrl: string | null = null;
 
   const flushTimer = setInterval(() => {
     try {
@@ -71,21 +85,28 @@ export function createDessertServer({
     services,
     yoga,
     http,
-    listen() {
-      return new Promise((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(config.port, config.host, () => {
-          http.off('error', reject);
-          const { address, port } = http.address() as AddressInfo;
-          const host = address.includes(':') ? `[${address}]` : address;
-          resolve(`http://${host}:${port}`);
-        });
-      });
+    metrics,
+    async listen() {
+      const baseUrl = await listenOn(http, config.port, config.host);
+      if (metricsHttp && config.metricsPort !== null) {
+        try {
+          metricsBaseUrl = await listenOn(metricsHttp, config.metricsPort, config.metricsHost);
+        } catch (error) {
+          http.close();
+          throw new Error(`metrics port: ${(error as Error).message}`);
+        }
+      }
+      return baseUrl;
+    },
+    metricsUrl() {
+      return metricsBaseUrl;
     },
     close() {
       // Idempotent: npm forwards a signal that the process group already got.
       closing ??= new Promise<void>((resolve) => {
         clearInterval(flushTimer);
+        metricsHttp?.close();
+        metricsHttp?.closeAllConnections();
         http.close(() => {
           try {
             services.keys.flushLastUsed();
@@ -99,4 +120,16 @@ export function createDessertServer({
       return closing;
     },
   };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const { address, port: bound } = server.address() as AddressInfo;
+      const shown = address.includes(':') ? `[${address}]` : address;
+      resolve(`http://${shown}:${bound}`);
+    });
+  });
 }

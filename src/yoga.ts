@@ -16,8 +16,16 @@ import { createYoga, type Plugin, shouldRenderGraphiQL, type YogaLogger, type Yo
 import type { Principal } from './auth/authenticate.ts';
 import type { GraphQLContext } from './context.ts';
 import { DessertError, toDessertError } from './errors.ts';
+import {
+  GRAPHIQL_ASSETS_PREFIX,
+  GRAPHIQL_CONTENT_SECURITY_POLICY,
+  graphiqlAssetResponse,
+  renderGraphiQL,
+} from './graphiql.ts';
+import { HEALTH_PATH, healthResponse, READY_PATH } from './health.ts';
 import { API_KEY_PREFIX } from './keys/api-key.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { handleRestRequest, jsonResponse, REST_PREFIX, restErrorResponse } from './rest/routes.ts';
 import { isIntended, maskError, useCatalogueValidationCode } from './schema/graphql-errors.ts';
 import { schema } from './schema/index.ts';
@@ -42,6 +50,8 @@ export interface DessertYogaOptions {
   trustProxy: boolean;
   /** GitHub's secret-scanning public keys; without them the endpoint does not exist. */
   secretScanningKeys?: PublicKeys | undefined;
+  /** Counts authentication outcomes when metrics are on (METRICS_PORT). */
+  metrics?: Metrics | undefined;
 }
 
 export type DessertYoga = YogaServerInstance<ServerContext, GraphQLContext>;
@@ -94,6 +104,7 @@ export function createDessertYoga({
   authFailureLimit,
   trustProxy,
   secretScanningKeys,
+  metrics,
 }: DessertYogaOptions): DessertYoga {
   const requests = new WeakMap<Request, RequestState>();
   const throttle = createAuthThrottle({ limit: authFailureLimit, clock: services.clock });
@@ -122,11 +133,17 @@ export function createDessertYoga({
   function admit(request: Request, state: RequestState): Principal {
     const address = state.clientAddress ?? 'unknown';
     const retryAfter = throttle.retryAfterSeconds(address);
-    if (retryAfter > 0) throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
+    if (retryAfter > 0) {
+      metrics?.authentication('rate_limited');
+      throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
+    }
     try {
-      return services.auth.authenticate(request.headers.get('authorization'));
+      const principal = services.auth.authenticate(request.headers.get('authorization'));
+      metrics?.authentication('success');
+      return principal;
     } catch (error) {
       const result = publicError(error);
+      metrics?.authentication(result.code);
       if (result.status === 401) throw countFailure(address, result);
       throw result;
     }
@@ -205,10 +222,28 @@ export function createDessertYoga({
         return;
       }
 
+      // Public by design, and outside /graphql and /v1: probes and GraphiQL's own files.
+      if (path === HEALTH_PATH || path === READY_PATH) {
+        endResponse(healthResponse(request, path, services.store));
+        return;
+      }
+      if (path.startsWith(GRAPHIQL_ASSETS_PREFIX)) {
+        endResponse(graphiqlAssetResponse(request, path));
+        return;
+      }
+
       endResponse(restErrorResponse(new DessertError('not_found')));
     },
 
     onResponse({ request, response }) {
+      // The GraphiQL page (rendered by Yoga before this plugin runs) loads nothing from elsewhere
+      // and runs no inline script: say so.
+      if (response.headers.get('content-type')?.startsWith('text/html') && shouldRenderGraphiQL(request)) {
+        response.headers.set('Content-Security-Policy', GRAPHIQL_CONTENT_SECURITY_POLICY);
+        response.headers.delete('content-type'); // set() alone would add a second header here
+        response.headers.set('Content-Type', 'text/html; charset=utf-8');
+        response.headers.set('X-Content-Type-Options', 'nosniff');
+      }
       const state = requests.get(request);
       if (state === undefined) return;
       response.headers.set('X-Request-Id', state.id);
@@ -232,10 +267,15 @@ export function createDessertYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
+    // Yoga's own health check answers any URL that merely ends with "/health", before any plugin:
+    // /health and /ready are ours (src/health.ts). A space never occurs in a request URL.
+    healthCheckEndpoint: ' disabled: see src/health.ts',
     // Browsers must not call the API directly ("proxy through your own backend"): no CORS at all.
     cors: false,
     logging: yogaLogger(logger),
     maskedErrors: { maskError },
+    // Served from this server (src/graphiql.ts), not from a CDN.
+    renderGraphiQL,
     graphiql: {
       title: 'Dessert API',
       headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
