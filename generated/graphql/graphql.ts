@@ -11,6 +11,20 @@ export type ApiKeyStatus =
   | 'REVOKED'
   | 'ROTATING';
 
+export type BrandOnboardingStatus =
+  | 'ONBOARDING'
+  | 'READY';
+
+export type ProxyBalanceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProxyBalanceQuery = { balance: { amountCents: number, currency: string, updatedAt: string } };
+
+export type ProxyBrandsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProxyBrandsQuery = { brands: Array<{ id: string, name: string, domain: string, onboardingStatus: BrandOnboardingStatus }> };
+
 export type BalanceQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -47,6 +61,25 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const ProxyBalanceDocument = new TypedDocumentString(`
+    query ProxyBalance {
+  balance {
+    amountCents
+    currency
+    updatedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ProxyBalanceQuery, ProxyBalanceQueryVariables>;
+export const ProxyBrandsDocument = new TypedDocumentString(`
+    query ProxyBrands {
+  brands {
+    id
+    name
+    domain
+    onboardingStatus
+  }
+}
+    `) as unknown as TypedDocumentString<ProxyBrandsQuery, ProxyBrandsQueryVariables>;
 export const BalanceDocument = new TypedDocumentString(`
     query Balance {
   balance {
