@@ -279,6 +279,8 @@ export function createDessertYoga({
     graphiql: {
       title: 'Dessert API',
       headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
+      // A key typed into GraphiQL stays in the page's memory, never in the browser's localStorage.
+      shouldPersistHeaders: false,
       defaultQuery:
         '# Put your key in the Headers tab below, then run:\n{\n  balance {\n    amountCents\n    currency\n  }\n  brands {\n    name\n    onboardingStatus\n  }\n}\n',
     },

@@ -93,6 +93,8 @@ describe.skipIf(skipBrowserTests('GraphiQL browser test'))('GraphiQL in Chromium
     // Everything came from this server, and the page ran under its policy without a violation.
     expect(outsideRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
+    // GraphiQL keeps headers in memory only: the key is not left in the browser's storage.
+    expect(JSON.stringify(await context.storageState())).not.toContain(account.key);
     await context.close();
   });
 });

@@ -100,6 +100,24 @@ describe('Prometheus metrics on METRICS_PORT', () => {
     expect(count(after, 'invalid_api_key') - count(before, 'invalid_api_key')).toBe(1);
   });
 
+  it('counts rate_limited once an address has failed too often', async () => {
+    const limited = await startTestServer({
+      env: { METRICS_PORT: '0', AUTH_FAILURE_LIMIT: '20', TRUST_PROXY: 'false' },
+    });
+    try {
+      let status = 0;
+      for (let attempt = 0; attempt < 25 && status !== 429; attempt++) {
+        status = (await limited.rest('/v1/balance', null)).status;
+      }
+      expect(status).toBe(429);
+      const samples = parseMetrics(await (await fetch(`${limited.server.metricsUrl()}/metrics`)).text());
+      expect(samples.get('dessert_authentications_total{outcome="rate_limited"}')).toBe(1);
+      expect(samples.get('dessert_authentications_total{outcome="missing_authorization"}')).toBeGreaterThanOrEqual(20);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('times every request by route, method and status, with bounded labels', async () => {
     await app.graphql('{ brands { id } }', { key: account.key });
     await fetch(`${app.baseUrl}/no/such/${'x'.repeat(20)}`);
