@@ -23,6 +23,19 @@ export interface Metrics {
   timeRequest(request: IncomingMessage, response: ServerResponse): void;
 }
 
+/** The outcomes authentication can have (others, if any, still get counted as they come). */
+export const AUTHENTICATION_OUTCOMES: readonly AuthenticationOutcome[] = [
+  'success',
+  'missing_authorization',
+  'invalid_authorization_scheme',
+  'invalid_key_format',
+  'invalid_api_key',
+  'account_suspended',
+  'rate_limited',
+  'service_unavailable',
+  'internal_error',
+];
+
 const ROUTES = new Set(['/graphql', '/v1/balance', '/v1/brands', '/health', '/ready']);
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
@@ -52,8 +65,8 @@ export function createMetrics(): Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  // The success series exists from the start, so a rate() over it is never empty.
-  authentications.inc({ outcome: 'success' }, 0);
+  // Every outcome's series exists from the start, so a rate() or an alert over it is never empty.
+  for (const outcome of AUTHENTICATION_OUTCOMES) authentications.inc({ outcome }, 0);
 
   return {
     registry,

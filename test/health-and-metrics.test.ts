@@ -82,6 +82,16 @@ describe('Prometheus metrics on METRICS_PORT', () => {
 
   it('counts authentication outcomes by code, success included', async () => {
     const before = await scrape();
+    // Every outcome has its series from the start (a rate() over it is never empty).
+    for (const outcome of [
+      'success',
+      'missing_authorization',
+      'invalid_api_key',
+      'account_suspended',
+      'rate_limited',
+    ]) {
+      expect(before.has(`dessert_authentications_total{outcome="${outcome}"}`), outcome).toBe(true);
+    }
     const count = (samples: Map<string, number>, outcome: string) =>
       samples.get(`dessert_authentications_total{outcome="${outcome}"}`) ?? 0;
 
