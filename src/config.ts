@@ -1,6 +1,7 @@
 // The environment, turned into a typed and validated configuration. Every problem is reported at
 // once, in one message naming the variable, so a bad deployment fails at start-up and says why.
 
+import { DEFAULT_BUSY_TIMEOUT_MS } from './db/database.ts';
 import { DEFAULT_MAX_LIVE_KEYS_PER_ACCOUNT } from './keys/key-service.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,6 +13,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** How long a write waits for another process's lock before the request answers 503. */
+  databaseBusyTimeoutMs: number;
   nodeEnv: NodeEnv;
   logLevel: LogLevel;
   maxLiveKeysPerAccount: number;
@@ -77,6 +80,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer('PORT', 4000, 0, 65535),
     host,
     databaseUrl,
+    databaseBusyTimeoutMs: integer('DATABASE_BUSY_TIMEOUT_MS', DEFAULT_BUSY_TIMEOUT_MS, 0, 60_000),
     nodeEnv: oneOf('NODE_ENV', NODE_ENVS, 'development'),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     maxLiveKeysPerAccount: integer('MAX_LIVE_KEYS_PER_ACCOUNT', DEFAULT_MAX_LIVE_KEYS_PER_ACCOUNT, 1, 10_000),

@@ -2,7 +2,7 @@
 // synchronous, so a single connection serialises this process's work and SQLite's own locking
 // (WAL + busy timeout) arbitrates between processes (servers, the CLI).
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -22,7 +22,16 @@ export interface Store {
 }
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
-export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long a statement waits for another connection's lock before it fails with SQLITE_BUSY.
+ * better-sqlite3 is synchronous, so the wait holds this process's event loop: keep it short
+ * enough that a stuck lock turns into quick 503s rather than a frozen server.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface OpenStoreOptions {
+  busyTimeoutMs?: number;
+}
 
 /** `file:data/dessert.db`, `data/dessert.db` or `:memory:` → a path better-sqlite3 accepts. */
 export function databasePathFromUrl(url: string): string {
@@ -32,43 +41,137 @@ export function databasePathFromUrl(url: string): string {
   return resolve(path);
 }
 
+/** The database cannot be opened or prepared: the message is one line an operator can act on. */
 export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
 }
 
-export function openStore(url: string): Store {
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code ? `${fsReason(code, error)} (${code})` : fsReason(code, error);
+}
+
+function fsReason(code: string | undefined, error: unknown): string {
+  switch (code) {
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOENT':
+      return 'it cannot be created in this location';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Creates the directory that will hold the database, one level at a time. (Not
+ * `mkdirSync(dir, {recursive: true})`: under /proc it loops forever on Node 20 instead of failing.)
+ */
+function ensureDirectory(dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  for (;;) {
+    let stats: ReturnType<typeof statSync> | undefined;
+    try {
+      stats = statSync(current);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        throw new DatabaseOpenError(`cannot use the database directory ${dir}: ${describeFsError(error)}`);
+      }
+    }
+    if (stats !== undefined) {
+      if (!stats.isDirectory()) {
+        throw new DatabaseOpenError(`cannot use the database directory ${dir}: ${current} is a file, not a directory`);
+      }
+      break;
+    }
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing) {
+    try {
+      mkdirSync(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new DatabaseOpenError(`cannot create the database directory ${level}: ${describeFsError(error)}`);
+    }
+  }
+}
+
+/** One line for an operator from a SQLite error met while opening or migrating. */
+export function describeDatabaseError(path: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'SQLITE_CANTOPEN':
+      return `cannot open the database at ${path}: the file cannot be created or opened there (is the directory writable?)`;
+    case 'SQLITE_READONLY':
+      return `cannot write to the database at ${path}: it is read-only`;
+    case 'SQLITE_NOTADB':
+      return `cannot open the database at ${path}: the file is not a SQLite database`;
+    case 'SQLITE_CORRUPT':
+      return `cannot open the database at ${path}: the file is corrupt (restore it from a backup)`;
+    case 'SQLITE_BUSY':
+      return `cannot open the database at ${path}: another process holds it locked`;
+    case 'SQLITE_FULL':
+      return `cannot write to the database at ${path}: the disk is full`;
+    default:
+      return `cannot prepare the database at ${path}: ${reason.split('\n')[0]}`;
+  }
+}
+
+export function openStore(url: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: OpenStoreOptions = {}): Store {
   const path = databasePathFromUrl(url);
-  let sqlite: Database.Database;
+  if (path !== ':memory:') ensureDirectory(dirname(path));
+  let sqlite: Database.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     sqlite = new Database(path);
-    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
     sqlite.pragma('journal_mode = WAL');
     // A key shown to a client must survive a power cut: FULL syncs the WAL on every commit.
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseOpenError(`Cannot open the database at ${path}: ${reason}`);
+    sqlite?.close();
+    throw new DatabaseOpenError(describeDatabaseError(path, error));
   }
-  const db = drizzle(sqlite, { schema });
+  const connection = sqlite;
+  const db = drizzle(connection, { schema });
   let closed = false;
   return {
-    sqlite,
+    sqlite: connection,
     db,
     path,
     close() {
       if (closed) return;
       closed = true;
-      if (sqlite.open) {
-        if (path !== ':memory:') sqlite.pragma('wal_checkpoint(TRUNCATE)');
-        sqlite.close();
+      if (!connection.open) return;
+      try {
+        // Fold the WAL back into the file, so the file alone is a complete copy.
+        if (path !== ':memory:') connection.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        connection.close();
       }
     },
   };
 }
 
 /** Applies the migrations in drizzle/ that have not run yet; running it twice changes nothing. */
-export function migrateStore(store: Store): void {
-  migrate(store.db, { migrationsFolder: MIGRATIONS_FOLDER });
+export function migrateStore(store: Store, migrationsFolder = MIGRATIONS_FOLDER): void {
+  try {
+    migrate(store.db, { migrationsFolder });
+  } catch (error) {
+    // Drizzle wraps the SQLite error; the operator needs its cause.
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    throw new DatabaseOpenError(describeDatabaseError(store.path, cause));
+  }
 }

@@ -85,3 +85,30 @@ export function runServerToExit(env: Record<string, string>): {
   });
   return { status: result.status, stderr: result.stderr, stdout: result.stdout };
 }
+
+/** runServerToExit without blocking the test's event loop, so several can run at once. */
+export function runServerUntilExit(
+  env: Record<string, string>,
+): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr, stdout });
+    });
+  });
+}
