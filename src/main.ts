@@ -25,25 +25,32 @@ try {
   server = createDessertServer({ config, logger });
 } catch (error) {
   if (error instanceof DatabaseOpenError) fail(error.message);
-  fail(`cannot prepare the database ${config.databaseUrl}: ${error instanceof Error ? error.message : error}`);
+  fail(
+    `cannot prepare the database ${config.databaseUrl}: ${error instanceof Error ? error.message.split('\n')[0] : error}`,
+  );
 }
 
-// npm forwards a signal the process group already got, so a repeat within a second is the same
-// request to stop; a later one means "now".
+// Graceful shutdown (docs/operations.md): stop accepting, finish the requests in flight, save
+// lastUsedAt, checkpoint and close the database, exit 0, all within SHUTDOWN_DEADLINE_MS. The
+// handlers go in before the server announces itself, so a signal sent on seeing the announcement
+// never meets the default action. npm forwards a signal the process group already got, so a
+// repeat within a second is the same request to stop; a later one means "now".
 const REPEATED_SIGNAL_WINDOW_MS = 1000;
+const SHUTDOWN_DEADLINE_MS = 9_500;
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
 let firstSignalAt: number | undefined;
 function shutdown(signal: NodeJS.Signals): void {
   if (firstSignalAt !== undefined) {
     if (Date.now() - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) return;
     logger.warn({ signal }, 'second signal: exiting at once');
-    process.exit(1);
+    process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 0));
   }
   firstSignalAt = Date.now();
   logger.info({ signal }, 'shutting down');
   const deadline = setTimeout(() => {
-    logger.error('shutdown took longer than 9 s: exiting');
+    logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
     process.exit(1);
-  }, 9_000);
+  }, SHUTDOWN_DEADLINE_MS);
   deadline.unref();
   server.close().then(
     () => {

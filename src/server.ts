@@ -14,6 +14,8 @@ import { createServices, type Services } from './services.ts';
 import { createDessertYoga, type DessertYoga } from './yoga.ts';
 
 export const LAST_USED_FLUSH_INTERVAL_MS = 60_000;
+/** How long shutdown waits for requests in flight (main.ts exits after 10 s whatever happens). */
+export const SHUTDOWN_DRAIN_MS = 7_000;
 
 export interface DessertServer {
   services: Services;
@@ -38,11 +40,15 @@ export function createDessertServer({
   logger: Logger;
   clock?: Clock;
 }): DessertServer {
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     migrateStore(store);
   } catch (error) {
-    store.close();
+    try {
+      store.close();
+    } catch {
+      // The migration's error is the one to report.
+    }
     throw error;
   }
   const services = createServices({ store, clock, maxLiveKeysPerAccount: config.maxLiveKeysPerAccount });
@@ -81,6 +87,43 @@ export function createDessertServer({
 
   let closing: Promise<void> | undefined;
 
+  /**
+   * Stop accepting, let the requests in flight finish (a keep-alive connection is closed as soon
+   * as its response is sent), then save lastUsedAt and checkpoint and close the database. A
+   * connection still busy after SHUTDOWN_DRAIN_MS is cut, so the database is always closed.
+   */
+  async function shutDown(): Promise<void> {
+    clearInterval(flushTimer);
+    metricsHttp?.close();
+    metricsHttp?.closeAllConnections();
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      // A response sent from now on closes its connection instead of keeping it alive.
+      http.on('request', (_request, response) => response.setHeader('Connection', 'close'));
+      http.closeIdleConnections();
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
+      const drainDeadline = setTimeout(() => {
+        logger.warn('requests still running after the drain period: closing their connections');
+        http.closeAllConnections();
+      }, SHUTDOWN_DRAIN_MS);
+      http.once('close', () => {
+        clearInterval(sweep);
+        clearTimeout(drainDeadline);
+      });
+    });
+    try {
+      const saved = services.keys.flushLastUsed();
+      logger.info({ keys: saved }, 'saved lastUsedAt');
+    } catch (error) {
+      logger.error({ err: error }, 'could not save lastUsedAt at shutdown');
+    }
+    try {
+      store.close();
+    } catch (error) {
+      logger.error({ err: error }, 'could not checkpoint and close the database');
+    }
+  }
+
   return {
     services,
     yoga,
@@ -103,20 +146,7 @@ export function createDessertServer({
     },
     close() {
       // Idempotent: npm forwards a signal that the process group already got.
-      closing ??= new Promise<void>((resolve) => {
-        clearInterval(flushTimer);
-        metricsHttp?.close();
-        metricsHttp?.closeAllConnections();
-        http.close(() => {
-          try {
-            services.keys.flushLastUsed();
-          } finally {
-            store.close();
-            resolve();
-          }
-        });
-        http.closeIdleConnections();
-      });
+      closing ??= shutDown();
       return closing;
     },
   };

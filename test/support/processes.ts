@@ -112,3 +112,10 @@ export function runServerUntilExit(
     });
   });
 }
+
+/** The base URL a server process started with PORT=0 announced on stderr. */
+export function baseUrlOf(server: ServerProcess): string {
+  const match = /GraphQL \(and GraphiQL in a browser\): (http:\/\/\S+)\/graphql/.exec(server.stderr());
+  if (match?.[1] === undefined) throw new Error(`no listening line on stderr:\n${server.stderr()}`);
+  return match[1];
+}
