@@ -3,15 +3,20 @@
 // prints one JSON object on stdout, and an error prints {"error":{code,message}} on stderr with a
 // non-zero exit status (1: the command failed, 2: it was not understood).
 
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { migrateStore, openStore } from '../db/database.ts';
-import { DessertError, isDessertError } from '../errors.ts';
+import { databasePathFromUrl, migrateStore, openStore, type Store } from '../db/database.ts';
+import { DessertError, toDessertError } from '../errors.ts';
 import { createServices, type Services } from '../services.ts';
 import { readLines } from './read-lines.ts';
 
 class UsageError extends Error {}
+
+const ALL_REMAINING_PAGES = 0x7fffffff;
 
 export const USAGE = `Usage: dessert <command>
 
@@ -23,10 +28,14 @@ export const USAGE = `Usage: dessert <command>
   balance set ACCOUNT_ID CENTS
   keys create ACCOUNT_ID [--name N]
   keys revoke-leaked            (plaintext keys on stdin, one a line)
+  backup PATH                   (an online copy of the live database into a new file)
 
-Environment: DATABASE_URL (default file:data/dessert.db)`;
+Environment: DATABASE_URL (default file:data/dessert.db), DATABASE_BUSY_TIMEOUT_MS (5000)`;
 
 type Command = (args: string[], services: Services) => unknown | Promise<unknown>;
+
+/** Commands on the store itself: they neither migrate (change) the database nor need the services. */
+type StoreCommand = (args: string[], store: Store) => Promise<unknown>;
 
 function positional(args: string[], count: number, names: string): string[] {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
@@ -124,7 +133,41 @@ const commands: Record<string, Command> = {
   },
 };
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } {
+// SQLite's online backup API: a consistent copy of the live database while servers keep
+// reading and writing it (WAL: the copy's read transaction blocks no writer). The copy is
+// checked before the command reports success.
+async function backup(args: string[], store: Store): Promise<unknown> {
+  const [target = ''] = positional(args, 1, 'PATH');
+  const path = resolve(target);
+  if (existsSync(path)) {
+    throw new DessertError('invalid_input', { message: `${path} already exists: back up into a new file.` });
+  }
+  if (!existsSync(dirname(path))) {
+    throw new DessertError('invalid_input', { message: `the directory ${dirname(path)} does not exist.` });
+  }
+  const { totalPages } = await store.sqlite.backup(path, {
+    // After the first 100 pages, copy the rest in one step: a step that another process's
+    // commit interrupts starts over, so few long steps finish under write load, many short ones may not.
+    progress: () => ALL_REMAINING_PAGES,
+  });
+  const copy = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const integrity = copy.pragma('integrity_check', { simple: true });
+    const apiKeys = copy.prepare('SELECT count(*) FROM api_keys').pluck().get();
+    if (integrity !== 'ok') throw new Error(`the copy failed its integrity check: ${integrity}`);
+    return { backup: path, pages: totalPages, apiKeys, integrity };
+  } finally {
+    copy.close();
+  }
+}
+
+const storeCommands: Record<string, StoreCommand> = { backup };
+
+function findCommand(
+  argv: string[],
+): { command: Command; rest: string[] } | { storeCommand: StoreCommand; rest: string[] } {
+  const storeCommand = argv[0] !== undefined ? storeCommands[argv[0]] : undefined;
+  if (storeCommand) return { storeCommand, rest: argv.slice(1) };
   const two = `${argv[0]} ${argv[1]}`;
   const twoWords = commands[two];
   if (twoWords) return { command: twoWords, rest: argv.slice(2) };
@@ -142,7 +185,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  let found: { command: Command; rest: string[] };
+  let found: ReturnType<typeof findCommand>;
   let config: ReturnType<typeof loadConfig>;
   try {
     found = findCommand(argv);
@@ -158,12 +201,31 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const store = openStore(config.databaseUrl);
+  let store: Store;
   try {
-    // Every command first brings the database up to date, so none fails on a missing table.
-    migrateStore(store);
-    const services = createServices({ store, clock: systemClock, maxLiveKeysPerAccount: config.maxLiveKeysPerAccount });
-    const output = await found.command(found.rest, services);
+    const path = databasePathFromUrl(config.databaseUrl);
+    if ('storeCommand' in found && path !== ':memory:' && !existsSync(path)) {
+      throw new Error(`there is no database at ${path}`);
+    }
+    store = openStore(config.databaseUrl, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  } catch (error) {
+    printError('database_unavailable', error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+  try {
+    let output: unknown;
+    if ('storeCommand' in found) {
+      output = await found.storeCommand(found.rest, store);
+    } else {
+      // Every command first brings the database up to date, so none fails on a missing table.
+      migrateStore(store);
+      const services = createServices({
+        store,
+        clock: systemClock,
+        maxLiveKeysPerAccount: config.maxLiveKeysPerAccount,
+      });
+      output = await found.command(found.rest, services);
+    }
     process.stdout.write(`${JSON.stringify(output)}\n`);
     return 0;
   } catch (error) {
@@ -171,7 +233,7 @@ export async function runCli(argv: string[]): Promise<number> {
       printError('usage', `${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    const publicError = isDessertError(error) ? error : new DessertError('internal_error');
+    const publicError = toDessertError(error);
     printError(
       publicError.code,
       publicError === error ? publicError.message : `${publicError.message} ${(error as Error).message}`,
