@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServerUntilExit } from './support/processes.ts';
+import { runCliAsync, runServerUntilExit } from './support/processes.ts';
 import { tempDir } from './support/server.ts';
 
 let dir: string;
@@ -36,7 +36,10 @@ describe.concurrent('start-up with a database it cannot use', () => {
     writeFileSync(file, 'a plain file');
     const path = join(file, 'data', 'dessert.db');
     const result = await runServerUntilExit({ DATABASE_URL: `file:${path}`, PORT: '0' });
-    expectOneLineFailure(result, /cannot use the database directory .*not-a-directory.*is a file, not a directory/);
+    expectOneLineFailure(
+      result,
+      /cannot use the database directory .*not-a-directory\/data: .*not-a-directory is a file, not a directory$/,
+    );
   });
 
   it('fails, rather than hanging, when the directory cannot be created (under /proc)', async () => {
@@ -73,5 +76,18 @@ describe.concurrent('start-up with a database it cannot use', () => {
     } finally {
       holder.close();
     }
+  });
+
+  it('the CLI reports the same causes as one JSON error', async () => {
+    const path = join(dir, 'garbage-for-cli.db');
+    writeFileSync(path, 'not a database either, and long enough to be read as a header by SQLite\n'.repeat(4));
+    const result = await runCliAsync(['migrate'], { DATABASE_URL: `file:${path}` });
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stderr)).toEqual({
+      error: {
+        code: 'database_unavailable',
+        message: `cannot open the database at ${path}: the file is not a SQLite database`,
+      },
+    });
   });
 });

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { databasePathFromUrl, migrateStore, openStore, type Store } from '../db/database.ts';
+import { DatabaseOpenError, databasePathFromUrl, migrateStore, openStore, type Store } from '../db/database.ts';
 import { DessertError, toDessertError } from '../errors.ts';
 import { createServices, type Services } from '../services.ts';
 import { readLines } from './read-lines.ts';
@@ -232,6 +232,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       printError('usage', `${(error as Error).message}\n\n${USAGE}`);
       return 2;
+    }
+    if (error instanceof DatabaseOpenError) {
+      printError('database_unavailable', error.message);
+      return 1;
     }
     const publicError = toDessertError(error);
     printError(

@@ -82,7 +82,8 @@ function ensureDirectory(dir: string): void {
       stats = statSync(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') {
+      // ENOTDIR: a level above is a regular file; walking up finds it and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
         throw new DatabaseOpenError(`cannot use the database directory ${dir}: ${describeFsError(error)}`);
       }
     }
