@@ -16,6 +16,8 @@ import { createDessertYoga, type DessertYoga } from './yoga.ts';
 export const LAST_USED_FLUSH_INTERVAL_MS = 60_000;
 /** How long shutdown waits for requests in flight (main.ts exits after 10 s whatever happens). */
 export const SHUTDOWN_DRAIN_MS = 7_000;
+/** How long the final lastUsedAt save and checkpoint each wait for another process's lock. */
+export const SHUTDOWN_BUSY_TIMEOUT_MS = 1_000;
 
 export interface DessertServer {
   services: Services;
@@ -111,6 +113,8 @@ export function createDessertServer({
         clearTimeout(drainDeadline);
       });
     });
+    // The last writes must fit in the exit deadline even if another process holds the lock.
+    store.sqlite.pragma(`busy_timeout = ${Math.min(config.databaseBusyTimeoutMs, SHUTDOWN_BUSY_TIMEOUT_MS)}`);
     try {
       const saved = services.keys.flushLastUsed();
       logger.info({ keys: saved }, 'saved lastUsedAt');

@@ -6,6 +6,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseUrlOf, runCli, type ServerProcess, startServerProcess } from './support/processes.ts';
 import { tempDir } from './support/server.ts';
@@ -19,15 +20,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function newDatabase(name: string): { env: Record<string, string>; key: string; keyId: string } {
-  const env = { DATABASE_URL: `file:${join(dir, `${name}.db`)}`, PORT: '0', NODE_ENV: 'test' };
+function newDatabase(name: string): { env: Record<string, string>; path: string; key: string; keyId: string } {
+  const path = join(dir, `${name}.db`);
+  const env = { DATABASE_URL: `file:${path}`, PORT: '0', NODE_ENV: 'test' };
   const created = runCli(
     ['accounts', 'create', '--name', name, '--brand-name', 'Shutdown', '--brand-domain', 'shutdown.example'],
     env,
   );
   expect(created.status, created.stderr).toBe(0);
   const json = created.json as { secret: string; apiKey: { id: string } };
-  return { env, key: json.secret, keyId: json.apiKey.id };
+  return { env, path, key: json.secret, keyId: json.apiKey.id };
 }
 
 interface SlowRequest {
@@ -127,6 +129,26 @@ describe.concurrent('graceful shutdown', () => {
       }
     } finally {
       server?.child.kill('SIGKILL');
+    }
+  });
+
+  it('still exits 0 when another process holds the database locked, reporting what it could not save', async () => {
+    const { env, path, key } = newDatabase('locked-at-shutdown');
+    // A busy timeout far beyond the exit deadline: shutdown must bound its own waits.
+    const server = await startServerProcess({ ...env, DATABASE_BUSY_TIMEOUT_MS: '60000' });
+    const holder = new Database(path);
+    try {
+      const used = await fetch(`${baseUrlOf(server)}/v1/brands`, { headers: { authorization: `Bearer ${key}` } });
+      expect(used.status).toBe(200);
+      holder.exec('BEGIN IMMEDIATE');
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.stdout()).toContain('could not save lastUsedAt at shutdown');
+      expect(server.stdout()).toContain('"msg":"stopped"');
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      server.child.kill('SIGKILL');
     }
   });
 
