@@ -6,8 +6,13 @@
 //
 // Why reads keep working under a write lock: the store runs in WAL mode, where a reader never
 // waits for a writer. So the key lookup (a read) goes on authenticating while another process
-// holds the lock; only writes (key mutations, the lastUsedAt flush) wait and then fail.
+// holds the lock; only writes (key mutations, the lastUsedAt flush) wait and then fail. What can
+// stop a read is a process holding the WAL's shared-memory locks (the -shm file's lock bytes):
+// SQLite itself holds them only for instants (recovery, checkpoints), so the last test takes them
+// with fcntl from a small Python process, as a stuck or misbehaving process would, and shows the
+// key lookup then fails as 503, never as 401 or 500.
 
+import { spawn, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../src/keys/api-key.ts';
@@ -149,4 +154,47 @@ describe('a full disk (max_page_count reached)', () => {
     }
     expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
   });
+});
+
+// fcntl locks are per process, so the holder must be another process; Python has fcntl built in.
+const HOLD_WAL_INDEX_LOCKS = `
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+# The WAL-index lock bytes: 120 + (write, checkpoint, recover, read marks 0-4)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 8, 120)
+print("locked", flush=True)
+sys.stdin.read()
+`;
+const hasPython = spawnSync('python3', ['-c', 'import fcntl'], { stdio: 'ignore' }).status === 0;
+
+describe('the WAL-index locks held by a stuck process', () => {
+  it.skipIf(!hasPython)(
+    'fails the key lookup as 503, never 401 or 500, and recovers when they are released',
+    async () => {
+      const holder = spawn('python3', ['-c', HOLD_WAL_INDEX_LOCKS, `${app.databasePath}-shm`], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const exited = new Promise((resolve) => holder.on('exit', resolve));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          holder.stdout.once('data', () => resolve());
+          holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+        });
+        // SQLite retries a blocked read for about ten seconds (whatever the busy timeout), then
+        // gives up: each of these two takes that long, one after the other.
+        const [rest, graphql] = await Promise.all([
+          app.rest('/v1/balance', account.key),
+          app.graphql(READ, { key: account.key }),
+        ]);
+        expectServiceUnavailable(rest);
+        expectServiceUnavailable(graphql);
+      } finally {
+        holder.stdin.end();
+        await exited;
+      }
+      expect((await app.rest('/v1/balance', account.key)).status).toBe(200);
+      expect((await app.graphql(READ, { key: account.key })).status).toBe(200);
+    },
+    60_000,
+  );
 });
