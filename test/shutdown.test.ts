@@ -3,6 +3,7 @@
 // the database and exits 0. A repeat of the signal within a second (npm forwards signals the
 // process group already got) changes nothing; a second signal later exits at once.
 
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -15,10 +16,7 @@ let dir: string;
 beforeAll(() => {
   dir = tempDir('dessert-shutdown-');
 });
-afterAll(async () => {
-  const { rmSync } = await import('node:fs');
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function newDatabase(name: string): { env: Record<string, string>; path: string; key: string; keyId: string } {
   const path = join(dir, `${name}.db`);
