@@ -114,7 +114,9 @@ export function createDessertServer({
       });
     });
     // The last writes must fit in the exit deadline even if another process holds the lock.
-    store.sqlite.pragma(`busy_timeout = ${Math.min(config.databaseBusyTimeoutMs, SHUTDOWN_BUSY_TIMEOUT_MS)}`);
+    if (store.sqlite.open) {
+      store.sqlite.pragma(`busy_timeout = ${Math.min(config.databaseBusyTimeoutMs, SHUTDOWN_BUSY_TIMEOUT_MS)}`);
+    }
     try {
       const saved = services.keys.flushLastUsed();
       logger.info({ keys: saved }, 'saved lastUsedAt');
