@@ -1,9 +1,9 @@
-// Crash safety: a key the API has shown to a client is never lost. Clients create and rotate keys
-// through GraphQL while the real server process is killed with SIGKILL at a random moment; after
-// each kill the file passes PRAGMA integrity_check, and a server restarted on it authenticates
-// every key whose creation or rotation was answered, and rejects every key whose revocation (a
-// rotation without grace) was answered. (The store runs WAL with synchronous=FULL: a commit is
-// on disk before its answer leaves.)
+// Crash safety: a key the API has shown to a client is never lost. Clients create, rotate and
+// revoke keys through GraphQL while the real server process is killed with SIGKILL at a random
+// moment; after each kill the file passes PRAGMA integrity_check, and a server restarted on it
+// authenticates every key whose creation or rotation was answered, and rejects every key whose
+// revocation (by revokeApiKey or by a rotation without grace) was answered. (The store runs WAL
+// with synchronous=FULL: a commit is on disk before its answer leaves.)
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ function random(seed: number): () => number {
 interface Acknowledged {
   /** Keys whose creation or rotation the client saw answered: they must authenticate. */
   live: Map<string, string>;
-  /** Keys revoked by an answered rotation without grace: they must not. */
+  /** Keys revoked by an answered revocation or rotation without grace: they must not. */
   revoked: Map<string, string>;
 }
 
@@ -51,10 +51,11 @@ async function graphql(baseUrl: string, key: string, query: string, variables: R
 }
 
 const CREATE = 'mutation ($name: String) { createApiKey(input: { name: $name }) { apiKey { id } secret } }';
+const REVOKE = 'mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { status } }';
 const ROTATE =
   'mutation ($id: ID!, $grace: Int) { rotateApiKey(input: { id: $id, gracePeriodSeconds: $grace }) { apiKey { id } secret } }';
 
-/** One client: creates keys and rotates ones it created, until its server dies. */
+/** One client: creates keys, and rotates and revokes ones it created, until its server dies. */
 async function client(baseUrl: string, adminKey: string, acknowledged: Acknowledged, next: () => number) {
   const mine: { id: string; secret: string }[] = [];
   for (let i = 0; i < MAX_REQUESTS_PER_CLIENT; i += 1) {
@@ -66,10 +67,16 @@ async function client(baseUrl: string, adminKey: string, acknowledged: Acknowled
         const created = body.data?.createApiKey as { apiKey: { id: string }; secret: string };
         acknowledged.live.set(created.apiKey.id, created.secret);
         mine.push({ id: created.apiKey.id, secret: created.secret });
+      } else if (next() < 0.25) {
+        // Unanswered, a revocation may or may not have happened: the key is owed nothing until
+        // the answer comes.
+        acknowledged.live.delete(target.id);
+        const { status, body } = await graphql(baseUrl, adminKey, REVOKE, { id: target.id });
+        expect(status, JSON.stringify(body)).toBe(200);
+        acknowledged.revoked.set(target.id, target.secret);
       } else {
         const grace = next() < 0.5 ? 0 : 300;
-        // Unanswered, a rotation without grace may or may not have revoked its target: that key
-        // is owed nothing either way until the answer comes.
+        // Likewise a rotation without grace, for its target.
         if (grace === 0) acknowledged.live.delete(target.id);
         const { status, body } = await graphql(baseUrl, adminKey, ROTATE, { id: target.id, grace });
         expect(status, JSON.stringify(body)).toBe(200);
