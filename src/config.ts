@@ -1,6 +1,7 @@
 // The environment, turned into a typed and validated configuration. Every problem is reported at
 // once, in one message naming the variable, so a bad deployment fails at start-up and says why.
 
+import { DEFAULT_AUTH_CACHE_MAX_ENTRIES } from './auth/authenticate.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './db/database.ts';
 import { DEFAULT_MAX_LIVE_KEYS_PER_ACCOUNT } from './keys/key-service.ts';
 
@@ -28,6 +29,8 @@ export interface Config {
   metricsPort: number | null;
   /** Where the metrics endpoint listens (defaults to HOST). */
   metricsHost: string;
+  /** Authentication results kept in memory (0: look every key up in the database). */
+  authCacheMaxEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretScanningPublicKeys: env.SECRET_SCANNING_PUBLIC_KEYS?.trim() || undefined,
     metricsPort: env.METRICS_PORT?.trim() ? integer('METRICS_PORT', 0, 0, 65535) : null,
     metricsHost: env.METRICS_HOST?.trim() || host,
+    authCacheMaxEntries: integer('AUTH_CACHE_MAX_ENTRIES', DEFAULT_AUTH_CACHE_MAX_ENTRIES, 0, 1_000_000),
   };
   // Metrics on the API's own port would let every API client read them.
   if (config.metricsPort !== null && config.metricsPort !== 0 && config.metricsPort === config.port) {

@@ -53,7 +53,12 @@ export function createDessertServer({
     }
     throw error;
   }
-  const services = createServices({ store, clock, maxLiveKeysPerAccount: config.maxLiveKeysPerAccount });
+  const services = createServices({
+    store,
+    clock,
+    maxLiveKeysPerAccount: config.maxLiveKeysPerAccount,
+    authCacheMaxEntries: config.authCacheMaxEntries,
+  });
   const metrics = config.metricsPort === null ? null : createMetrics();
   const yoga = createDessertYoga({
     services,

@@ -19,13 +19,22 @@ export function createServices({
   store,
   clock,
   maxLiveKeysPerAccount,
+  authCacheMaxEntries,
 }: {
   store: Store;
   clock: Clock;
   maxLiveKeysPerAccount?: number;
+  /** Size of the authentication cache (0 turns it off); DEFAULT_AUTH_CACHE_MAX_ENTRIES when absent. */
+  authCacheMaxEntries?: number;
 }): Services {
   const keys = createKeyService({ store, clock, ...(maxLiveKeysPerAccount ? { maxLiveKeysPerAccount } : {}) });
   const accounts = createAccountService({ store, clock, keys });
-  const auth = createAuthenticator({ store, clock, keys });
+  const auth = createAuthenticator({
+    store,
+    clock,
+    keys,
+    accounts,
+    ...(authCacheMaxEntries === undefined ? {} : { cacheMaxEntries: authCacheMaxEntries }),
+  });
   return { store, clock, keys, accounts, auth };
 }

@@ -49,6 +49,12 @@ export type AccountService = ReturnType<typeof createAccountService>;
 
 export function createAccountService({ store, clock, keys }: { store: Store; clock: Clock; keys: KeyService }) {
   const { db } = store;
+  const changeListeners = new Set<() => void>();
+
+  /** Tells listeners (the authentication cache) that an account's status or brand changed. */
+  function changed(): void {
+    for (const listener of changeListeners) listener();
+  }
 
   const findBalance = db
     .select({ amountCents: balances.amountCents, currency: balances.currency, updatedAt: balances.updatedAt })
@@ -92,9 +98,16 @@ export function createAccountService({ store, clock, keys }: { store: Store; clo
       .where(eq(accounts.id, accountId))
       .run();
     if (result.changes === 0) throw new DessertError('invalid_input', { message: `No account ${accountId}.` });
+    changed();
   }
 
   return {
+    /** Called after every change this process makes to an account's status or its brand's onboarding. */
+    onChange(listener: () => void): () => void {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+
     /** For the operator's commands: an unknown account id is the operator's input error. */
     requireAccount(accountId: string): void {
       const found = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).get();
@@ -156,6 +169,7 @@ export function createAccountService({ store, clock, keys }: { store: Store; clo
         .returning()
         .get();
       if (row === undefined) throw new DessertError('invalid_input', { message: `No brand ${brandId}.` });
+      changed();
       return {
         id: row.id,
         name: row.name,

@@ -1,0 +1,93 @@
+// An in-process cache of what the key lookup found, keyed by the key's SHA-256, so a busy key is
+// not looked up in SQLite on every request. It may only ever answer as the database would:
+//
+// - this process's changes (keys created, rotated, revoked; accounts suspended or reinstated;
+//   brands made ready) empty it at once, through the services' onChange hooks: the very next
+//   request sees the change;
+// - another process's changes (the CLI, another server on the same file) empty it within about a
+//   second: SQLite's `PRAGMA data_version` changes only when ANOTHER connection commits, and it is
+//   read at most once a second (~2 µs) on this process's own connection;
+// - an unknown key is never cached, so a key created a moment ago elsewhere is found at once (and
+//   a stream of random keys cannot push the real ones out);
+// - expiry is not cached: the entry keeps the timestamps and the caller derives the status from
+//   them and the clock on every hit, so a key stops working the millisecond it expires;
+// - memory is bounded: at most `maxEntries` entries, the least recently used one goes first.
+
+export interface CachedCredential {
+  keyId: string;
+  accountId: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  successorId: string | null;
+  accountStatus: 'active' | 'suspended';
+  brandId: string | null;
+  brandStatus: 'ONBOARDING' | 'READY' | null;
+}
+
+export const DATA_VERSION_POLL_MS = 1000;
+
+export interface AuthenticationCacheOptions {
+  maxEntries: number;
+  /** Reads `PRAGMA data_version` on the connection the lookups use. */
+  readDataVersion: () => number;
+  /** A monotonic clock in ms (real time: freshness is about elapsed time, not the domain clock). */
+  monotonicNow?: () => number;
+}
+
+export class AuthenticationCache {
+  private readonly entries = new Map<string, CachedCredential>();
+  private readonly maxEntries: number;
+  private readonly readDataVersion: () => number;
+  private readonly monotonicNow: () => number;
+  private dataVersion: number;
+  private checkedAt: number;
+
+  constructor({ maxEntries, readDataVersion, monotonicNow = () => performance.now() }: AuthenticationCacheOptions) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be at least 1');
+    this.maxEntries = maxEntries;
+    this.readDataVersion = readDataVersion;
+    this.monotonicNow = monotonicNow;
+    this.dataVersion = readDataVersion();
+    this.checkedAt = monotonicNow();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached credential for a key hash, if any, after dropping everything another process may have changed. */
+  get(keyHash: string): CachedCredential | undefined {
+    this.dropIfChangedElsewhere();
+    const entry = this.entries.get(keyHash);
+    if (entry !== undefined) {
+      // Most recently used goes last; eviction takes the first.
+      this.entries.delete(keyHash);
+      this.entries.set(keyHash, entry);
+    }
+    return entry;
+  }
+
+  /** Remembers a credential the database returned (never an unknown key). */
+  set(keyHash: string, credential: CachedCredential): void {
+    if (this.entries.size >= this.maxEntries && !this.entries.has(keyHash)) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(keyHash, credential);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private dropIfChangedElsewhere(): void {
+    const now = this.monotonicNow();
+    if (now - this.checkedAt < DATA_VERSION_POLL_MS) return;
+    this.checkedAt = now;
+    const version = this.readDataVersion();
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.entries.clear();
+    }
+  }
+}
