@@ -173,7 +173,19 @@ async function checkContender(contender: Contender): Promise<void> {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms; null where /proc is missing. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 interface Sample {
+  /** Server CPU per answered request: steadier than req/s when other work shares the machine. */
+  cpuUsPerRequest: number | null;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -182,6 +194,8 @@ interface Sample {
 }
 
 async function load(contender: Contender, durationS: number): Promise<Sample> {
+  const pid = contender.server().child.pid;
+  const cpuBefore = cpuMs(pid);
   const result = await autocannon({
     url: contender.server().baseUrl + contender.path,
     connections: CONNECTIONS,
@@ -192,7 +206,10 @@ async function load(contender: Contender, durationS: number): Promise<Sample> {
   });
   const expected = result.statusCodeStats[String(contender.expect.status)]?.count ?? 0;
   const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + s.count, 0);
+  const cpuAfter = cpuMs(pid);
   return {
+    cpuUsPerRequest:
+      cpuBefore === null || cpuAfter === null || answered === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / answered,
     rps: answered / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -395,8 +412,10 @@ async function main(): Promise<void> {
 
     const summary = (c: Contender) => {
       const list = samples.get(c) ?? [];
+      const cpu = list.map((s) => s.cpuUsPerRequest).filter((c): c is number => c !== null);
       return {
         rps: Math.round(median(list.map((s) => s.rps))),
+        cpuUsPerRequest: cpu.length === 0 ? null : Math.round(median(cpu)),
         p50Ms: median(list.map((s) => s.p50Ms)),
         p99Ms: median(list.map((s) => s.p99Ms)),
         roundsRps: list.map((s) => Math.round(s.rps)),
@@ -405,6 +424,10 @@ async function main(): Promise<void> {
     };
     const rps = (c: Contender) => summary(c).rps;
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const cpuRatio = (a: Contender, b: Contender) => {
+      const [x, y] = [summary(a).cpuUsPerRequest, summary(b).cpuUsPerRequest];
+      return x === null || y === null ? null : ratio(x, y);
+    };
 
     const results = {
       ratios: {
@@ -415,6 +438,13 @@ async function main(): Promise<void> {
         unknownRejectVsGraphqlAuth: ratio(rps(unknownC), rps(graphqlC)),
         lookup1MVs1k: ratio(lookup.bigP50Us, lookup.smallP50Us),
         restBigDbVsSmallDb: ratio(rps(restBigC), rps(restC)),
+      },
+      // The same comparisons by server CPU per request (inverted: higher is better), which other
+      // work on the machine disturbs less than throughput.
+      cpuRatios: {
+        graphqlAuthVsBareYoga: cpuRatio(bareC, graphqlC),
+        restAuthVsBareYoga: cpuRatio(bareC, restC),
+        rejectVsGraphqlAuth: Math.min(cpuRatio(graphqlC, malformedC) ?? 0, cpuRatio(graphqlC, unknownC) ?? 0) || null,
       },
       rssMB,
       startupMs: median(startups),
@@ -463,6 +493,7 @@ async function main(): Promise<void> {
 function printTable(
   results: {
     ratios: Record<string, number>;
+    cpuRatios: Record<string, number | null>;
     goals: Record<string, boolean>;
     rssMB: number | null;
     startupMs: number;

@@ -7,11 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { migrateStore, openStore } from './db/database.ts';
+import { createFrontDoor } from './front-door.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, createMetricsServer, type Metrics } from './metrics.ts';
 import { loadPublicKeys } from './security/secret-scanning.ts';
 import { createServices, type Services } from './services.ts';
-import { createDessertYoga, type DessertYoga } from './yoga.ts';
+import { createDessertApp, type DessertYoga } from './yoga.ts';
 
 export const LAST_USED_FLUSH_INTERVAL_MS = 60_000;
 /** How long shutdown waits for requests in flight (main.ts exits after 10 s whatever happens). */
@@ -60,7 +61,7 @@ export function createDessertServer({
     authCacheMaxEntries: config.authCacheMaxEntries,
   });
   const metrics = config.metricsPort === null ? null : createMetrics();
-  const yoga = createDessertYoga({
+  const { yoga, gate } = createDessertApp({
     services,
     logger,
     authFailureLimit: config.authFailureLimit,
@@ -69,12 +70,13 @@ export function createDessertServer({
       config.secretScanningPublicKeys === undefined ? undefined : loadPublicKeys(config.secretScanningPublicKeys),
     metrics: metrics ?? undefined,
   });
+  const frontDoor = createFrontDoor({ yoga, gate, services });
   const http = metrics
     ? createServer((request, response) => {
         metrics.timeRequest(request, response);
-        yoga(request, response);
+        frontDoor(request, response);
       })
-    : createServer(yoga);
+    : createServer(frontDoor);
   // Idle keep-alive connections outlive the clients' and load balancers' own idle timeouts
   // (60 s for the common ones), so it is the client that closes an idle connection: a server
   // closing first races with a request being sent on it (ECONNRESET on the client).

@@ -26,7 +26,14 @@ import { HEALTH_PATH, healthResponse, READY_PATH } from './health.ts';
 import { API_KEY_PREFIX } from './keys/api-key.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
-import { handleRestRequest, jsonResponse, REST_PREFIX, restErrorResponse } from './rest/routes.ts';
+import {
+  type HttpAnswer,
+  handleRestRequest,
+  jsonResponse,
+  REST_PREFIX,
+  restErrorResponse,
+  toResponse,
+} from './rest/routes.ts';
 import { isIntended, maskError, useCatalogueValidationCode } from './schema/graphql-errors.ts';
 import { schema } from './schema/index.ts';
 import { createAuthThrottle } from './security/auth-throttle.ts';
@@ -39,6 +46,8 @@ export const GRAPHQL_PATH = '/graphql';
 /** What node:http hands Yoga with each request (absent when a test calls yoga.fetch). */
 export interface ServerContext {
   req?: { socket?: { remoteAddress?: string | undefined } };
+  /** Set by the front door (front-door.ts) for a request it has already admitted. */
+  admitted?: RequestState;
 }
 
 export interface DessertYogaOptions {
@@ -56,7 +65,7 @@ export interface DessertYogaOptions {
 
 export type DessertYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
-interface RequestState {
+export interface RequestState {
   id: string;
   startedAt: number;
   clientAddress: string | null;
@@ -86,26 +95,54 @@ function yogaLogger(logger: Logger): YogaLogger {
 }
 
 /** A GraphQL request that fails as a whole: the catalogue's status whatever the Accept header. */
-function graphqlErrorResponse(error: DessertError, request: Request): Response {
-  const accept = request.headers.get('accept') ?? '';
-  const contentType = accept.includes('application/graphql-response+json')
+export function graphqlErrorAnswer(error: DessertError, accept: string | null | undefined): HttpAnswer {
+  const contentType = accept?.includes('application/graphql-response+json')
     ? 'application/graphql-response+json; charset=utf-8'
     : 'application/json; charset=utf-8';
   const body = { errors: [{ message: error.message, extensions: { code: error.code } }] };
-  return new Response(JSON.stringify(body), {
+  return {
     status: error.status,
     headers: { 'Content-Type': contentType, ...error.headers },
-  });
+    body: JSON.stringify(body),
+  };
 }
 
-export function createDessertYoga({
+function graphqlErrorResponse(error: DessertError, request: Request): Response {
+  return toResponse(graphqlErrorAnswer(error, request.headers.get('accept')));
+}
+
+/**
+ * What every door does with a request, whichever adapter it arrives through (Yoga's onRequest
+ * here, the node:http front door in front-door.ts): give it an id and a client address, admit
+ * it (throttle, then key), and write its access log line.
+ */
+export interface RequestGate {
+  begin(request: { requestId: string | null; forwardedFor: string | null; socketAddress: string | null }): RequestState;
+  /** 429 for a throttled address, else the principal; a 401 counts against the address. */
+  admit(authorization: string | null, state: RequestState): Principal;
+  /** Any thrown value as the catalogue error the client sees; the unexpected ones are logged. */
+  publicError(error: unknown): DessertError;
+  finish(state: RequestState, method: string, path: string, status: number): void;
+  reportUnexpected(error: unknown): void;
+}
+
+export interface DessertApp {
+  yoga: DessertYoga;
+  gate: RequestGate;
+}
+
+export function createDessertYoga(options: DessertYogaOptions): DessertYoga {
+  return createDessertApp(options).yoga;
+}
+
+export function createDessertApp({
   services,
   logger,
   authFailureLimit,
   trustProxy,
   secretScanningKeys,
   metrics,
-}: DessertYogaOptions): DessertYoga {
+}: DessertYogaOptions): DessertApp {
   const requests = new WeakMap<Request, RequestState>();
   const throttle = createAuthThrottle({ limit: authFailureLimit, clock: services.clock });
 
@@ -120,17 +157,29 @@ export function createDessertYoga({
     return result;
   }
 
-  function clientAddressOf(request: Request, serverContext: ServerContext): string | null {
-    if (trustProxy) {
-      // Our proxy appends the address it saw: the right-most entry is the one it vouches for.
-      const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
-      if (forwarded) return forwarded;
-    }
-    return serverContext.req?.socket?.remoteAddress ?? null;
+  function begin({
+    requestId,
+    forwardedFor,
+    socketAddress,
+  }: {
+    requestId: string | null;
+    forwardedFor: string | null;
+    socketAddress: string | null;
+  }): RequestState {
+    // Our proxy appends the address it saw: the right-most entry is the one it vouches for.
+    const forwarded = trustProxy ? forwardedFor?.split(',').at(-1)?.trim() : undefined;
+    return {
+      // A client's own id is kept (for tracing across systems) unless it looks like a key.
+      id:
+        requestId !== null && REQUEST_ID.test(requestId) && !requestId.includes(API_KEY_PREFIX)
+          ? requestId
+          : randomUUID(),
+      startedAt: performance.now(),
+      clientAddress: forwarded || socketAddress,
+    };
   }
 
-  /** 429 for a throttled address, else the principal; a 401 counts against the address. */
-  function admit(request: Request, state: RequestState): Principal {
+  function admit(authorization: string | null, state: RequestState): Principal {
     const address = state.clientAddress ?? 'unknown';
     const retryAfter = throttle.retryAfterSeconds(address);
     if (retryAfter > 0) {
@@ -138,7 +187,7 @@ export function createDessertYoga({
       throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
     }
     try {
-      const principal = services.auth.authenticate(request.headers.get('authorization'));
+      const principal = services.auth.authenticate(authorization);
       metrics?.authentication('success');
       return principal;
     } catch (error) {
@@ -175,18 +224,31 @@ export function createDessertYoga({
     }
   }
 
+  function finish(state: RequestState, method: string, path: string, status: number): void {
+    logger.info(
+      {
+        requestId: state.id,
+        method,
+        path,
+        status,
+        durationMs: Math.round((performance.now() - state.startedAt) * 100) / 100,
+        clientAddress: state.clientAddress,
+        accountId: state.principal?.accountId,
+        keyId: state.principal?.keyId,
+      },
+      'request',
+    );
+  }
+
   const authenticateFirst: Plugin<GraphQLContext, ServerContext> = {
     async onRequest({ request, url, serverContext, endResponse, setRequest }) {
-      const incomingId = request.headers.get('x-request-id');
-      const state: RequestState = {
-        // A client's own id is kept (for tracing across systems) unless it looks like a key.
-        id:
-          incomingId !== null && REQUEST_ID.test(incomingId) && !incomingId.includes(API_KEY_PREFIX)
-            ? incomingId
-            : randomUUID(),
-        startedAt: performance.now(),
-        clientAddress: clientAddressOf(request, serverContext),
-      };
+      const state =
+        serverContext.admitted ??
+        begin({
+          requestId: request.headers.get('x-request-id'),
+          forwardedFor: request.headers.get('x-forwarded-for'),
+          socketAddress: serverContext.req?.socket?.remoteAddress ?? null,
+        });
       requests.set(request, state);
       const path = url.pathname;
 
@@ -196,7 +258,8 @@ export function createDessertYoga({
           if (request.method !== 'GET' && request.method !== 'POST') {
             throw new DessertError('method_not_allowed', { headers: { Allow: 'GET, POST' } });
           }
-          state.principal = admit(request, state);
+          // A request from the front door was admitted there.
+          state.principal ??= admit(request.headers.get('authorization'), state);
           const bounded = await withBoundedBody(request);
           if (bounded !== request) {
             requests.set(bounded, state);
@@ -214,7 +277,7 @@ export function createDessertYoga({
             endResponse(await secretScanningReport(request, state));
             return;
           }
-          state.principal = admit(request, state);
+          state.principal = admit(request.headers.get('authorization'), state);
           endResponse(handleRestRequest(request, path, state.principal, services, reportUnexpected));
         } catch (error) {
           endResponse(restErrorResponse(publicError(error)));
@@ -247,23 +310,11 @@ export function createDessertYoga({
       const state = requests.get(request);
       if (state === undefined) return;
       response.headers.set('X-Request-Id', state.id);
-      logger.info(
-        {
-          requestId: state.id,
-          method: request.method,
-          path: new URL(request.url).pathname,
-          status: response.status,
-          durationMs: Math.round((performance.now() - state.startedAt) * 100) / 100,
-          clientAddress: state.clientAddress,
-          accountId: state.principal?.accountId,
-          keyId: state.principal?.keyId,
-        },
-        'request',
-      );
+      finish(state, request.method, new URL(request.url).pathname, response.status);
     },
   };
 
-  return createYoga<ServerContext, GraphQLContext>({
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
@@ -296,4 +347,5 @@ export function createDessertYoga({
     },
     plugins: [authenticateFirst, ...useDocumentLimits(), useCatalogueValidationCode],
   });
+  return { yoga, gate: { begin, admit, publicError, finish, reportUnexpected } };
 }

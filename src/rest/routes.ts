@@ -18,20 +18,61 @@ const routes: Record<string, RestHandler> = {
   '/v1/brands': (principal, services) => services.accounts.listBrands(principal.accountId),
 };
 
-const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** An answer as data, so both doors can send it: a fetch Response (Yoga) or node:http (front-door.ts). */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function jsonAnswer(body: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): HttpAnswer {
+  return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+export function toResponse(answer: HttpAnswer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
 
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+  return toResponse(jsonAnswer(body, status, headers));
 }
 
 /** `{"error": {"code", "message"}}` with the catalogue's status and headers. */
+export function restErrorAnswer(error: DessertError): HttpAnswer {
+  return jsonAnswer({ error: { code: error.code, message: error.message } }, error.status, error.headers);
+}
+
 export function restErrorResponse(error: DessertError): Response {
-  return jsonResponse({ error: { code: error.code, message: error.message } }, error.status, { ...error.headers });
+  return toResponse(restErrorAnswer(error));
 }
 
 /** Whether a path is one of ours under /v1 (known routes answer 405 to other methods). */
 export function isRestRoute(pathname: string): boolean {
   return Object.hasOwn(routes, pathname);
+}
+
+/** The answer to an authenticated request under /v1: 404 for an unknown path, 405 for a method other than GET/HEAD. */
+export function restAnswer(
+  method: string,
+  pathname: string,
+  principal: Principal,
+  services: Services,
+  onUnexpected: (error: unknown) => void,
+): HttpAnswer {
+  const handler = routes[pathname];
+  if (handler === undefined) return restErrorAnswer(new DessertError('not_found'));
+  if (method !== 'GET' && method !== 'HEAD') {
+    return restErrorAnswer(new DessertError('method_not_allowed', { headers: { Allow: 'GET, HEAD' } }));
+  }
+  try {
+    return jsonAnswer(handler(principal, services));
+  } catch (error) {
+    const publicError = toDessertError(error);
+    if (publicError !== error) onUnexpected(error);
+    return restErrorAnswer(publicError);
+  }
 }
 
 export function handleRestRequest(
@@ -41,16 +82,5 @@ export function handleRestRequest(
   services: Services,
   onUnexpected: (error: unknown) => void,
 ): Response {
-  const handler = routes[pathname];
-  if (handler === undefined) return restErrorResponse(new DessertError('not_found'));
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return restErrorResponse(new DessertError('method_not_allowed', { headers: { Allow: 'GET, HEAD' } }));
-  }
-  try {
-    return jsonResponse(handler(principal, services));
-  } catch (error) {
-    const publicError = toDessertError(error);
-    if (publicError !== error) onUnexpected(error);
-    return restErrorResponse(publicError);
-  }
+  return toResponse(restAnswer(request.method, pathname, principal, services, onUnexpected));
 }
