@@ -8,6 +8,8 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Requests sent in turn; each one's headers are merged over `headers`. */
+    requests?: { headers?: Record<string, string> }[];
   }
   interface Histogram {
     average: number;
