@@ -50,8 +50,10 @@ export class AuthenticationCache {
     return this.entries.size;
   }
 
-  /** The cached credential for a key hash, if any, after dropping everything another process may have changed. */
+  /** The cached credential for a key hash, if any and if no other connection has committed since it was cached. */
   get(keyHash: string): CachedCredential | undefined {
+    // A miss goes to the database anyway: only a hit needs to know it is still current.
+    if (!this.entries.has(keyHash)) return undefined;
     this.dropIfChangedElsewhere();
     const entry = this.entries.get(keyHash);
     if (entry !== undefined) {
