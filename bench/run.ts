@@ -425,8 +425,11 @@ async function main(): Promise<void> {
     clearInterval(watch);
     watcher.close();
 
-    const rssMB = peakRssMB(dessertBig.child.pid);
+    const rssBigMB = peakRssMB(dessertBig.child.pid);
     const rssSmallMB = peakRssMB(dessert.child.pid);
+    // The goal's figure is the larger of the two servers: the 1M-key one serves only REST here,
+    // the other one the whole mix (GraphQL, REST, refusals).
+    const rssMB = rssBigMB === null || rssSmallMB === null ? null : Math.max(rssBigMB, rssSmallMB);
     const rssBareMB = peakRssMB(bare.child.pid);
     for (const server of servers.splice(0)) await server.stop();
 
@@ -501,7 +504,7 @@ async function main(): Promise<void> {
       goals: {} as Record<string, boolean>,
       contenders: Object.fromEntries(contenders.map((c) => [c.name, summary(c)])),
       lookup: { ...lookup, smallKeys: SMALL_KEYS, bigKeys: settings.bigKeys },
-      rssMBByServer: { dessertBigDb: rssMB, dessertSmallDb: rssSmallMB, bareYoga: rssBareMB },
+      rssMBByServer: { dessertBigDb: rssBigMB, dessertSmallDb: rssSmallMB, bareYoga: rssBareMB },
       startupsMs: startups,
       databaseCommitsWhileAuthenticating: commits,
       authenticatedRequests,
@@ -586,7 +589,7 @@ function printTable(
     '',
     `key lookup p50, database (cache off): ${l.smallP50Us} µs (${l.smallKeys} keys), ${l.bigP50Us} µs (${l.bigKeys} keys)`,
     `key lookup p50, as served (cache on): ${l.cachedSmallP50Us} µs (${l.smallKeys} keys), ${l.cachedBigP50Us} µs (${l.bigKeys} keys)`,
-    `peak RSS under load (big db): ${results.rssMB} MB;  start-up to first answer: ${results.startupMs} ms`,
+    `peak RSS under load (either server): ${results.rssMB} MB;  start-up to first answer: ${results.startupMs} ms`,
     `database commits while serving ${results.authenticatedRequests} authenticated requests: ${results.databaseCommitsWhileAuthenticating} (lastUsedAt is saved once a minute, not per request)`,
     '',
     'goals:',
