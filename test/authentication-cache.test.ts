@@ -1,6 +1,7 @@
 // The authentication cache never answers differently from the database (SPEC §6: a change made
 // through this server is in force for the very next request; one made by the CLI or another
-// process within 5 seconds: in fact from the next request too, through PRAGMA data_version), and an authenticated request writes nothing to the database.
+// process within 5 seconds, here from the next request too, through PRAGMA data_version), and an
+// authenticated request writes nothing to the database.
 // Real servers over real SQLite files, with a ManualClock; the CLI as a subprocess.
 
 import Database from 'better-sqlite3';
