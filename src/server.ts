@@ -107,8 +107,9 @@ export function createDessertServer({
     metricsHttp?.closeAllConnections();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());
-      // A response sent from now on closes its connection instead of keeping it alive.
-      http.on('request', (_request, response) => response.setHeader('Connection', 'close'));
+      // A response sent from now on closes its connection instead of keeping it alive. Ahead of
+      // the front door, which answers REST and refusals before its listener returns.
+      http.prependListener('request', (_request, response) => response.setHeader('Connection', 'close'));
       http.closeIdleConnections();
       const sweep = setInterval(() => http.closeIdleConnections(), 50);
       const drainDeadline = setTimeout(() => {
