@@ -21,13 +21,15 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
     encoding: 'utf8',
     timeout: 30_000,
   });
-  let json: Record<string, unknown> | null = null;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, json: parseJson(result.stdout) };
+}
+
+function parseJson(text: string): Record<string, unknown> | null {
   try {
-    json = JSON.parse(result.stdout);
+    return JSON.parse(text);
   } catch {
-    json = null;
+    return null;
   }
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, json };
 }
 
 export interface ServerProcess {
@@ -86,12 +88,14 @@ export function runServerToExit(env: Record<string, string>): {
   return { status: result.status, stderr: result.stderr, stdout: result.stdout };
 }
 
-/** runServerToExit without blocking the test's event loop, so several can run at once. */
-export function runServerUntilExit(
+/** Runs a script of ours with node + tsx to its end without blocking the test's event loop. */
+function runToEnd(
+  script: string[],
   env: Record<string, string>,
-): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  timeoutMs: number,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,13 +108,26 @@ export function runServerUntilExit(
     child.stderr?.on('data', (chunk) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);
-      resolve({ status, stderr, stdout });
+      resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** runServerToExit without blocking the test's event loop, so several can run at once. */
+export function runServerUntilExit(
+  env: Record<string, string>,
+): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  return runToEnd(['src/main.ts'], env, 20_000);
+}
+
+/** runCli without blocking the test's event loop (for a command that runs beside a load). */
+export async function runCliAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const result = await runToEnd(['src/cli/main.ts', ...args], env, 30_000);
+  return { ...result, json: parseJson(result.stdout) };
 }
 
 /** The base URL a server process started with PORT=0 announced on stderr. */
@@ -118,35 +135,4 @@ export function baseUrlOf(server: ServerProcess): string {
   const match = /GraphQL \(and GraphiQL in a browser\): (http:\/\/\S+)\/graphql/.exec(server.stderr());
   if (match?.[1] === undefined) throw new Error(`no listening line on stderr:\n${server.stderr()}`);
   return match[1];
-}
-
-/** runCli without blocking the test's event loop (for a command that runs beside a load). */
-export function runCliAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      let json: Record<string, unknown> | null = null;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = null;
-      }
-      resolve({ status, stdout, stderr, json });
-    });
-  });
 }
