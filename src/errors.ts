@@ -50,6 +50,7 @@ export const errorCatalogue = {
   },
   invalid_input: { status: 400, message: 'The input is invalid.' },
   bad_request: { status: 400, message: 'The request could not be understood.' },
+  operation_not_found: { status: 400, message: 'No operation in the document has that operationName.' },
   graphql_parse_failed: { status: 400, message: 'The GraphQL document could not be parsed.' },
   graphql_validation_failed: { status: 400, message: 'The GraphQL document is not valid for this schema.' },
   query_too_deep: { status: 400, message: 'The query is nested too deeply.' },
@@ -65,6 +66,10 @@ export const errorCatalogue = {
     message: 'The payload signature is missing or does not verify.',
   },
   request_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: {
+    status: 415,
+    message: 'Send GraphQL as application/json (or application/graphql+json, application/graphql, a form).',
+  },
   brand_onboarding_in_progress: {
     status: 425,
     message: 'Brand scrape is still running (15–60 min). Poll GET /v1/brands.',

@@ -12,6 +12,7 @@
 // and build the same answers (rest/routes.ts, graphqlErrorAnswer), so a rule holds for both.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DessertError } from './errors.ts';
 import { type HttpAnswer, isRestRoute, restAnswer, restErrorAnswer } from './rest/routes.ts';
 import type { Services } from './services.ts';
 import {
@@ -24,6 +25,11 @@ import {
 } from './yoga.ts';
 
 export type NodeRequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** A request target of the form "/path?query" that makes a URL with the Host it came with. */
+function isOriginFormTarget(target: string, host: string | undefined): boolean {
+  return target.startsWith('/') && URL.canParse(`http://${host ?? 'localhost'}${target}`);
+}
 
 function header(request: IncomingMessage, name: string): string | null {
   const value = request.headers[name];
@@ -63,6 +69,17 @@ export function createFrontDoor({
 
   return (request, response) => {
     const target = request.url ?? '';
+    if (!isOriginFormTarget(target, request.headers.host)) {
+      // Yoga's adapter builds `http://${host}${target}` before any plugin runs and answers 500
+      // with a stack trace when that is not a URL (an absolute-form or `*` target, a bad Host).
+      const state = gate.begin({
+        requestId: null,
+        forwardedFor: null,
+        socketAddress: request.socket.remoteAddress ?? null,
+      });
+      send(request, response, state, '(malformed)', restErrorAnswer(new DessertError('bad_request')));
+      return;
+    }
     const query = target.indexOf('?');
     const path = query === -1 ? target : target.slice(0, query);
     const method = request.method ?? '';

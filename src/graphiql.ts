@@ -113,6 +113,8 @@ function load(name: string): LoadedAsset | undefined {
     text = START_SCRIPT;
     contentType = 'text/javascript; charset=utf-8';
   } else {
+    // Own names only: "constructor" or "__proto__" are not assets.
+    if (!Object.hasOwn(ASSETS, name)) return undefined;
     const asset = ASSETS[name];
     if (asset === undefined) return undefined;
     sources ??= require('@graphql-yoga/render-graphiql/graphiql') as Record<AssetSource, string>;

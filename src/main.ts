@@ -24,7 +24,7 @@ let server: ReturnType<typeof createDessertServer>;
 try {
   server = createDessertServer({ config, logger });
 } catch (error) {
-  if (error instanceof DatabaseOpenError) fail(error.message);
+  if (error instanceof DatabaseOpenError || error instanceof ConfigError) fail(error.message);
   fail(
     `cannot prepare the database ${config.databaseUrl}: ${error instanceof Error ? error.message.split('\n')[0] : error}`,
   );

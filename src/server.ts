@@ -5,12 +5,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from './clock.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { migrateStore, openStore } from './db/database.ts';
 import { createFrontDoor } from './front-door.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, createMetricsServer, type Metrics } from './metrics.ts';
-import { loadPublicKeys } from './security/secret-scanning.ts';
+import { loadPublicKeys, type PublicKeys } from './security/secret-scanning.ts';
 import { createServices, type Services } from './services.ts';
 import { createDessertApp, type DessertYoga } from './yoga.ts';
 
@@ -34,6 +34,15 @@ export interface DessertServer {
   close(): Promise<void>;
 }
 
+function readSecretScanningKeys(config: Config): PublicKeys | undefined {
+  if (config.secretScanningPublicKeys === undefined) return undefined;
+  try {
+    return loadPublicKeys(config.secretScanningPublicKeys);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+}
+
 export function createDessertServer({
   config,
   logger,
@@ -43,6 +52,8 @@ export function createDessertServer({
   logger: Logger;
   clock?: Clock;
 }): DessertServer {
+  // Configuration read from files comes first: a bad one must not leave a new database behind.
+  const secretScanningKeys = readSecretScanningKeys(config);
   const store = openStore(config.databaseUrl, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     migrateStore(store);
@@ -66,8 +77,7 @@ export function createDessertServer({
     logger,
     authFailureLimit: config.authFailureLimit,
     trustProxy: config.trustProxy,
-    secretScanningKeys:
-      config.secretScanningPublicKeys === undefined ? undefined : loadPublicKeys(config.secretScanningPublicKeys),
+    secretScanningKeys,
     metrics: metrics ?? undefined,
   });
   const frontDoor = createFrontDoor({ yoga, gate, services });

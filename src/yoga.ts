@@ -1,13 +1,15 @@
 // The HTTP application: GraphQL at /graphql (GraphiQL for a browser), REST under /v1. Builds the
-// Yoga instance from the services it is given and does no I/O of its own.
+// Yoga instance and the RequestGate from the services it is given, and does no I/O of its own.
 //
 // Authentication comes first: Yoga parses and validates a document before it calls the context
-// factory, so the key is checked in an onRequest hook, which sees the raw request before its body
-// is read. A request without a valid key gets its 401/403 whatever its body, and learns nothing
-// about the schema; the context factory only carries the principal found there.
+// factory, so the key is checked before Yoga sees the request: in the node:http front door
+// (front-door.ts) for the hot routes, and in the onRequest hook below for everything that reaches
+// Yoga unadmitted (other methods, GraphQL through yoga.fetch, unknown /v1 paths). Both use the
+// same RequestGate. A request without a valid key gets its 401/403 whatever its body, and learns
+// nothing about the schema; the context factory only carries the principal found there.
 //
-// In that hook, in order: a client address that failed too often gets 429; the key is checked
-// (a 401 counts against the address); the body is read under its size cap; then REST answers
+// The gate, in order: a client address that failed too often gets 429; the key is checked (a 401
+// counts against the address). Then the body is read under its size cap, and REST answers
 // directly, or GraphQL goes on through Yoga with its document limits.
 
 import { randomUUID } from 'node:crypto';
@@ -131,10 +133,6 @@ export interface DessertApp {
   gate: RequestGate;
 }
 
-export function createDessertYoga(options: DessertYogaOptions): DessertYoga {
-  return createDessertApp(options).yoga;
-}
-
 export function createDessertApp({
   services,
   logger,
@@ -255,11 +253,15 @@ export function createDessertApp({
       if (path === GRAPHQL_PATH) {
         if (shouldRenderGraphiQL(request)) return; // the GraphiQL page itself needs no key
         try {
+          // A CORS preflight carries no credentials by design: refused as it is, with no
+          // Access-Control-Allow-* header. Every other method is authenticated first.
+          if (request.method !== 'OPTIONS') {
+            // A request from the front door was admitted there.
+            state.principal ??= admit(request.headers.get('authorization'), state);
+          }
           if (request.method !== 'GET' && request.method !== 'POST') {
             throw new DessertError('method_not_allowed', { headers: { Allow: 'GET, POST' } });
           }
-          // A request from the front door was admitted there.
-          state.principal ??= admit(request.headers.get('authorization'), state);
           const bounded = await withBoundedBody(request);
           if (bounded !== request) {
             requests.set(bounded, state);
@@ -286,19 +288,25 @@ export function createDessertApp({
       }
 
       // Public by design, and outside /graphql and /v1: probes and GraphiQL's own files.
-      if (path === HEALTH_PATH || path === READY_PATH) {
-        endResponse(healthResponse(request, path, services.store));
-        return;
+      try {
+        if (path === HEALTH_PATH || path === READY_PATH) {
+          endResponse(healthResponse(request, path, services.store));
+        } else if (path.startsWith(GRAPHIQL_ASSETS_PREFIX)) {
+          endResponse(graphiqlAssetResponse(request, path));
+        } else {
+          endResponse(restErrorResponse(new DessertError('not_found')));
+        }
+      } catch (error) {
+        endResponse(restErrorResponse(publicError(error)));
       }
-      if (path.startsWith(GRAPHIQL_ASSETS_PREFIX)) {
-        endResponse(graphiqlAssetResponse(request, path));
-        return;
-      }
-
-      endResponse(restErrorResponse(new DessertError('not_found')));
     },
 
-    onResponse({ request, response }) {
+    onResponse({ request, response, setResponse }) {
+      // Yoga answers a body it has no parser for with a bare 415: give it the catalogue's body.
+      if (response.status === 415) {
+        response = graphqlErrorResponse(new DessertError('unsupported_media_type'), request);
+        setResponse(response);
+      }
       // The GraphiQL page (rendered by Yoga before this plugin runs) loads nothing from elsewhere
       // and runs no inline script: say so.
       if (response.headers.get('content-type')?.startsWith('text/html') && shouldRenderGraphiQL(request)) {
@@ -312,6 +320,15 @@ export function createDessertApp({
       response.headers.set('X-Request-Id', state.id);
       finish(state, request.method, new URL(request.url).pathname, response.status);
     },
+  };
+
+  const graphiqlOptions = {
+    title: 'Dessert API',
+    headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
+    // A key typed into GraphiQL stays in the page's memory, never in the browser's localStorage.
+    shouldPersistHeaders: false,
+    defaultQuery:
+      '# Put your key in the Headers tab below, then run:\n{\n  balance {\n    amountCents\n    currency\n  }\n  brands {\n    name\n    onboardingStatus\n  }\n}\n',
   };
 
   const yoga = createYoga<ServerContext, GraphQLContext>({
@@ -331,14 +348,9 @@ export function createDessertApp({
     maskedErrors: { maskError },
     // Served from this server (src/graphiql.ts), not from a CDN.
     renderGraphiQL,
-    graphiql: {
-      title: 'Dessert API',
-      headers: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
-      // A key typed into GraphiQL stays in the page's memory, never in the browser's localStorage.
-      shouldPersistHeaders: false,
-      defaultQuery:
-        '# Put your key in the Headers tab below, then run:\n{\n  balance {\n    amountCents\n    currency\n  }\n  brands {\n    name\n    onboardingStatus\n  }\n}\n',
-    },
+    // Yoga would render GraphiQL for any path that ends with /graphql (/v1/graphql too): only
+    // the endpoint itself shows it; elsewhere the request goes on to the gate.
+    graphiql: (request) => new URL(request.url).pathname === GRAPHQL_PATH && graphiqlOptions,
     context: ({ request }): GraphQLContext => {
       const state = requests.get(request);
       // Unreachable: onRequest ends every unauthenticated request before it is parsed.

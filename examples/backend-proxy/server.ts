@@ -77,7 +77,12 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 const server = createServer(async (request, response) => {
-  const path = new URL(request.url ?? '/', 'http://proxy').pathname;
+  const target = request.url ?? '/';
+  if (!URL.canParse(target, 'http://proxy')) {
+    sendJson(response, 400, { error: { code: 'bad_request', message: 'The request target is not a URL.' } });
+    return;
+  }
+  const path = new URL(target, 'http://proxy').pathname;
   if (request.method !== 'GET') {
     sendJson(response, 405, { error: { code: 'method_not_allowed', message: 'Use GET.' } }, { Allow: 'GET' });
     return;

@@ -20,6 +20,7 @@ const YOGA_CODES: Record<string, ErrorCode> = {
   BAD_USER_INPUT: 'invalid_input',
   BAD_REQUEST: 'bad_request',
   PERSISTED_QUERY_NOT_FOUND: 'bad_request',
+  OPERATION_RESOLUTION_FAILURE: 'operation_not_found',
 };
 
 /**
@@ -32,18 +33,27 @@ export function maskError(error: unknown): Error {
     const code = error.extensions.code;
     const renamed = typeof code === 'string' ? YOGA_CODES[code] : undefined;
     const http = error.extensions.http as { status?: number; spec?: boolean } | undefined;
+    // Yoga refuses a mutation sent with GET with 405 (and Allow: POST): the catalogue's code.
+    const methodNotAllowed = http?.status === errorCatalogue.method_not_allowed.status;
     // Messages can quote the client's input ("got invalid value …"): never a key.
     return new GraphQLError(redactKeys(error.message), {
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
       path: error.path,
+      // Only the code (and the status and headers Yoga strips): other extensions can quote the
+      // client's input (Yoga's JSON parser puts the raw body in originalError.message).
       extensions: {
-        ...error.extensions,
-        code: renamed ?? code ?? 'invalid_input',
-        // A request or document error is a 400 (kept at 200 under application/json, as the
-        // GraphQL-over-HTTP spec asks, through Yoga's `spec` flag).
-        http: { status: errorCatalogue.bad_request.status, ...http },
+        code: methodNotAllowed ? 'method_not_allowed' : (renamed ?? code ?? 'invalid_input'),
+        // A document error is a 400, kept at 200 under application/json as the GraphQL-over-HTTP
+        // spec asks (Yoga's `spec` flag). A body that is not even JSON stays a 400 under any
+        // Accept: Yoga tells it by `extensions.originalError`, which is dropped above, so the flag
+        // goes too.
+        http: {
+          status: errorCatalogue.bad_request.status,
+          ...http,
+          ...(error.extensions.originalError !== undefined ? { spec: false } : {}),
+        },
       },
     });
   }
