@@ -9,7 +9,14 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { DatabaseOpenError, databasePathFromUrl, migrateStore, openStore, type Store } from '../db/database.ts';
+import {
+  CLI_MIN_BUSY_TIMEOUT_MS,
+  DatabaseOpenError,
+  databasePathFromUrl,
+  migrateStore,
+  openStore,
+  type Store,
+} from '../db/database.ts';
 import { DessertError, toDessertError } from '../errors.ts';
 import { createServices, type Services } from '../services.ts';
 import { readLines } from './read-lines.ts';
@@ -30,7 +37,7 @@ export const USAGE = `Usage: dessert <command>
   keys revoke-leaked            (plaintext keys on stdin, one a line)
   backup PATH                   (an online copy of the live database into a new file)
 
-Environment: DATABASE_URL (default file:data/dessert.db), DATABASE_BUSY_TIMEOUT_MS (5000)`;
+Environment: DATABASE_URL (default file:data/dessert.db), DATABASE_BUSY_TIMEOUT_MS (the CLI waits at least 5000 ms)`;
 
 type Command = (args: string[], services: Services) => unknown | Promise<unknown>;
 
@@ -207,7 +214,9 @@ export async function runCli(argv: string[]): Promise<number> {
     if ('storeCommand' in found && path !== ':memory:' && !existsSync(path)) {
       throw new Error(`there is no database at ${path}`);
     }
-    store = openStore(config.databaseUrl, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+    store = openStore(config.databaseUrl, {
+      busyTimeoutMs: Math.max(config.databaseBusyTimeoutMs, CLI_MIN_BUSY_TIMEOUT_MS),
+    });
   } catch (error) {
     printError('database_unavailable', error instanceof Error ? error.message : String(error));
     return 1;
@@ -244,7 +253,7 @@ export async function runCli(argv: string[]): Promise<number> {
     );
     return 1;
   } finally {
-    store.close();
+    store.close({ checkpoint: false });
   }
 }
 

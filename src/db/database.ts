@@ -18,7 +18,12 @@ export interface Store {
   readonly db: Db;
   /** The file behind the store, or ':memory:'. */
   readonly path: string;
-  close(): void;
+  /**
+   * Closes the connection. The server folds the WAL back into the file first (`checkpoint`,
+   * the default); the CLI does not: a TRUNCATE checkpoint holds off every writer while it waits
+   * for readers, and a running server is full of readers.
+   */
+  close(options?: { checkpoint?: boolean }): void;
 }
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -27,7 +32,13 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
  * better-sqlite3 is synchronous, so the wait holds this process's event loop: keep it short
  * enough that a stuck lock turns into quick 503s rather than a frozen server.
  */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long a write on the server's request path waits for another process's lock. better-sqlite3
+ * is synchronous, so the whole process waits with it: short, and the request gets 503.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 1000;
+/** The operator CLI waits longer: it serves no one else while it waits. */
+export const CLI_MIN_BUSY_TIMEOUT_MS = 5000;
 
 export interface OpenStoreOptions {
   busyTimeoutMs?: number;
@@ -152,13 +163,13 @@ export function openStore(url: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS
     sqlite: connection,
     db,
     path,
-    close() {
+    close({ checkpoint = true } = {}) {
       if (closed) return;
       closed = true;
       if (!connection.open) return;
       try {
         // Fold the WAL back into the file, so the file alone is a complete copy.
-        if (path !== ':memory:') connection.pragma('wal_checkpoint(TRUNCATE)');
+        if (checkpoint && path !== ':memory:') connection.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
         connection.close();
       }
