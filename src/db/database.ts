@@ -26,6 +26,9 @@ export interface Store {
   close(options?: { checkpoint?: boolean }): void;
 }
 
+// Two levels below the project root both here (src/db/database.ts) and in the bundle `npm start`
+// runs (dist/src/main.js, built by `prestart`): keep them at the same depth, or this path breaks
+// (test/bundle.test.ts starts the bundle on a new database).
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 /**
  * How long a statement waits for another connection's lock before it fails with SQLITE_BUSY.

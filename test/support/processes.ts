@@ -1,9 +1,32 @@
-// The real programs as subprocesses: the server (`node --import tsx src/main.ts`) and the CLI.
+// The real programs as subprocesses: the server (`node --import tsx src/main.ts`, or the bundle
+// `npm start` runs) and the CLI.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The server from its TypeScript sources, through tsx (what most tests run). */
+export const SOURCE_SERVER_ARGS = ['--import', 'tsx', 'src/main.ts'];
+
+/**
+ * What `npm start` runs: builds the bundle (`prestart`) and returns the node arguments of the
+ * `start` script, read from package.json so the test and the script cannot drift apart.
+ */
+export function buildStartBundle(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = (scripts.start ?? '').split(' ');
+  if (command !== 'node') throw new Error(`npm start does not run node: ${scripts.start}`);
+  if (scripts.prestart !== undefined) {
+    const built = spawnSync('npm', ['run', '--silent', 'prestart'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    if (built.status !== 0) throw new Error(`npm run prestart failed:\n${built.stdout}\n${built.stderr}`);
+  }
+  return args;
+}
 
 export interface CliResult {
   status: number | null;
@@ -41,8 +64,11 @@ export interface ServerProcess {
 }
 
 /** Starts the real server process; resolves once it prints its listening line. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function startServerProcess(
+  env: Record<string, string>,
+  args: string[] = SOURCE_SERVER_ARGS,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,7 +105,7 @@ export function runServerToExit(env: Record<string, string>): {
   stderr: string;
   stdout: string;
 } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const result = spawnSync(process.execPath, SOURCE_SERVER_ARGS, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',
