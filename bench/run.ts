@@ -23,6 +23,7 @@ import { systemClock } from '../src/clock.ts';
 import { openStore } from '../src/db/database.ts';
 import { generateApiKey } from '../src/keys/api-key.ts';
 import { createServices } from '../src/services.ts';
+import { buildStartBundle } from '../test/support/processes.ts';
 import { type SeededDatabase, seedDatabase } from './seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -115,8 +116,11 @@ function dessertEnv(db: SeededDatabase): Record<string, string> {
   };
 }
 
+// This server starts as `npm start` starts it: its `prestart` step (the bundle), then node with
+// the `start` script's arguments, read from package.json, so the figures are those of `npm start`.
+const START_ARGS = buildStartBundle();
 function startDessert(name: string, db: SeededDatabase): Promise<RunningServer> {
-  return startServer(name, ['--import', 'tsx', 'src/main.ts'], dessertEnv(db), DESSERT_LISTENING);
+  return startServer(name, START_ARGS, dessertEnv(db), DESSERT_LISTENING);
 }
 
 function startBareYoga(db: SeededDatabase): Promise<RunningServer> {
@@ -297,7 +301,7 @@ function lookupLatencies(
 async function startupMs(db: SeededDatabase): Promise<number> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const started = performance.now();
-  const child = spawnPinned(['--import', 'tsx', 'src/main.ts'], { ...dessertEnv(db), PORT: String(port) });
+  const child = spawnPinned(START_ARGS, { ...dessertEnv(db), PORT: String(port) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const deadline = started + 30_000;
