@@ -177,13 +177,18 @@ export function createDessertApp({
     };
   }
 
-  function admit(authorization: string | null, state: RequestState): Principal {
-    const address = state.clientAddress ?? 'unknown';
+  /** 429 for an address past its failure limit, whatever it sends. */
+  function refuseIfThrottled(address: string): void {
     const retryAfter = throttle.retryAfterSeconds(address);
     if (retryAfter > 0) {
       metrics?.authentication('rate_limited');
       throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
     }
+  }
+
+  function admit(authorization: string | null, state: RequestState): Principal {
+    const address = state.clientAddress ?? 'unknown';
+    refuseIfThrottled(address);
     try {
       const principal = services.auth.authenticate(authorization);
       metrics?.authentication('success');
@@ -203,8 +208,7 @@ export function createDessertApp({
 
   async function secretScanningReport(request: Request, state: RequestState): Promise<Response> {
     const address = state.clientAddress ?? 'unknown';
-    const retryAfter = throttle.retryAfterSeconds(address);
-    if (retryAfter > 0) throw new DessertError('rate_limited', { headers: { 'Retry-After': String(retryAfter) } });
+    refuseIfThrottled(address);
     if (request.method !== 'POST') throw new DessertError('method_not_allowed', { headers: { Allow: 'POST' } });
     const bounded = await withBoundedBody(request);
     const body = new Uint8Array(await bounded.arrayBuffer());

@@ -49,16 +49,11 @@ export type Authenticator = ReturnType<typeof createAuthenticator>;
 /** Cached authentication results by default; 0 turns the cache off. */
 export const DEFAULT_AUTH_CACHE_MAX_ENTRIES = 10_000;
 
-interface CredentialRow {
-  keyId: string;
-  accountId: string;
+/** The lookup's row: the cached credential with its times still in milliseconds. */
+type CredentialRow = Omit<CachedCredential, 'expiresAt' | 'revokedAt'> & {
   expiresAt: number | null;
   revokedAt: number | null;
-  successorId: string | null;
-  accountStatus: 'active' | 'suspended';
-  brandId: string | null;
-  brandStatus: 'ONBOARDING' | 'READY' | null;
-}
+};
 
 export function createAuthenticator({
   store,

@@ -16,6 +16,8 @@
 //   them and the clock on every hit, so a key stops working the millisecond it expires;
 // - memory is bounded: at most `maxEntries` entries, the least recently used one goes first.
 
+import { LRUCache } from 'lru-cache';
+
 export interface CachedCredential {
   keyId: string;
   accountId: string;
@@ -34,14 +36,15 @@ export interface AuthenticationCacheOptions {
 }
 
 export class AuthenticationCache {
-  private readonly entries = new Map<string, CachedCredential>();
-  private readonly maxEntries: number;
+  // lru-cache (also behind the failure throttle): get() marks an entry recently used, set()
+  // evicts the least recently used one past maxEntries.
+  private readonly entries: LRUCache<string, CachedCredential>;
   private readonly readDataVersion: () => number;
   private dataVersion: number;
 
   constructor({ maxEntries, readDataVersion }: AuthenticationCacheOptions) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be at least 1');
-    this.maxEntries = maxEntries;
+    this.entries = new LRUCache({ max: maxEntries });
     this.readDataVersion = readDataVersion;
     this.dataVersion = readDataVersion();
   }
@@ -55,21 +58,11 @@ export class AuthenticationCache {
     // A miss goes to the database anyway: only a hit needs to know it is still current.
     if (!this.entries.has(keyHash)) return undefined;
     this.dropIfChangedElsewhere();
-    const entry = this.entries.get(keyHash);
-    if (entry !== undefined) {
-      // Most recently used goes last; eviction takes the first.
-      this.entries.delete(keyHash);
-      this.entries.set(keyHash, entry);
-    }
-    return entry;
+    return this.entries.get(keyHash);
   }
 
   /** Remembers a credential the database returned (never an unknown key). */
   set(keyHash: string, credential: CachedCredential): void {
-    if (this.entries.size >= this.maxEntries && !this.entries.has(keyHash)) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
     this.entries.set(keyHash, credential);
   }
 
