@@ -31,13 +31,9 @@ export interface Store {
 // (test/bundle.test.ts starts the bundle on a new database).
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 /**
- * How long a statement waits for another connection's lock before it fails with SQLITE_BUSY.
- * better-sqlite3 is synchronous, so the wait holds this process's event loop: keep it short
- * enough that a stuck lock turns into quick 503s rather than a frozen server.
- */
-/**
- * How long a write on the server's request path waits for another process's lock. better-sqlite3
- * is synchronous, so the whole process waits with it: short, and the request gets 503.
+ * How long a statement on the server waits for another connection's lock before SQLITE_BUSY.
+ * better-sqlite3 is synchronous, so the wait holds this process's event loop: short, so a stuck
+ * lock turns into quick 503s rather than a frozen server.
  */
 export const DEFAULT_BUSY_TIMEOUT_MS = 1000;
 /** The operator CLI waits longer: it serves no one else while it waits. */
